@@ -1,2 +1,227 @@
 package org.mergerfsj.cli;
-public final class Main { public static void main(String[] a) { System.out.println("x"); } }
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.mergerfsj.branch.Branch;
+import org.mergerfsj.config.BadValueException;
+import org.mergerfsj.config.CacheFiles;
+import org.mergerfsj.config.Config;
+import org.mergerfsj.config.Options;
+import org.mergerfsj.fuse.FuseFs;
+import org.mergerfsj.fuse.FuseMount;
+import org.mergerfsj.posix.Posix;
+import org.mergerfsj.union.Pool;
+import org.mergerfsj.union.UnionFs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The mergerfs-j command: parses mergerfs-style arguments, mounts the pool and serves it until unmounted. */
+@Command(name = "mergerfs-j", sortOptions = false, versionProvider = Main.Version.class,
+        description = "A union filesystem daemon compatible with mergerfs 2.33.5.",
+        footer = {"", "Both argument orders work: MOUNTPOINT BRANCHES and mergerfs's BRANCHES MOUNTPOINT.",
+                "A colon, a glob character or '=' marks the branch list; with two plain paths the first is",
+                "taken as the branches (mergerfs order). See 'man mergerfs-j' and docs/options.md.",
+                "", "Options (-o key=value):", "%s"})
+public final class Main implements java.util.concurrent.Callable<Integer> {
+    static final int EXIT_OK = 0, EXIT_USAGE = 1;
+
+    @Option(names = "-o", paramLabel = "OPT[,OPT...]", description = "mergerfs or FUSE options (repeatable; later wins)")
+    List<String> options = new ArrayList<>();
+
+    @Option(names = "-f", description = "stay in the foreground")
+    boolean foreground;
+
+    @Option(names = "-d", description = "debug: trace every operation (implies -f)")
+    boolean debug;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = {"-v", "-V", "--version"}, versionHelp = true, description = "print the version and exit")
+    boolean version;
+
+    @Parameters(arity = "0..2", paramLabel = "PATHS", description = "MOUNTPOINT and BRANCHES (either order)")
+    List<String> positionals = new ArrayList<>();
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mergerfs-j version: " + VERSION, "compatible with mergerfs version: " + Options.VERSION};
+        }
+    }
+
+    public static final String VERSION = "0.1.0";
+
+    public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("ctl")) {
+            System.exit(Ctl.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        CommandLine cl = command(new Main());
+        System.exit(cl.execute(args));
+    }
+
+    static CommandLine command(Main m) {
+        CommandLine cl = new CommandLine(m);
+        cl.setUsageHelpWidth(100);
+        cl.getCommandSpec().usageMessage().footer(
+                String.join("%n", cl.getCommandSpec().usageMessage().footer()).replace("%s", Options.helpText()));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("mergerfs-j: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try 'mergerfs-j --help' for more information.");
+            return EXIT_USAGE;
+        });
+        return cl;
+    }
+
+    /** Which positional is the branch list (see the footer of --help). */
+    static String[] order(List<String> pos) throws BadValueException {
+        if (pos.size() < 2) {
+            throw new BadValueException(pos.isEmpty() ? "branches not set and mountpoint not set" : "mountpoint not set");
+        }
+        String a = pos.get(0), b = pos.get(1);
+        boolean aBranches = looksLikeBranches(a), bBranches = looksLikeBranches(b);
+        if (bBranches && !aBranches) return new String[] {b, a};
+        return new String[] {a, b};
+    }
+
+    static boolean looksLikeBranches(String s) {
+        for (char c : s.toCharArray()) if (c == ':' || c == '*' || c == '?' || c == '[' || c == '=') return true;
+        return false;
+    }
+
+    @Override
+    public Integer call() {
+        PrintStream err = System.err;
+        Config cfg;
+        try {
+            String[] bm = order(positionals);
+            List<String> items = new ArrayList<>();
+            for (String o : options) for (String item : o.split(",")) if (!item.isBlank()) items.add(item.trim());
+            if (debug) items.add("log.level=trace");
+            cfg = Options.parse(items, bm[0], absolute(bm[1]), w -> err.println("mergerfs-j: warning: " + w));
+            check(cfg);
+        } catch (BadValueException e) {
+            err.println("mergerfs-j: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        return Daemon.run(cfg, foreground || debug);
+    }
+
+    static String absolute(String p) {
+        return Path.of(p).toAbsolutePath().normalize().toString();
+    }
+
+    /** Startup checks that mergerfs leaves to the first failed operation; ours fail early and clearly. */
+    static void check(Config cfg) throws BadValueException {
+        Path mnt = Path.of(cfg.mountpoint());
+        if (!Files.isDirectory(mnt)) throw new BadValueException("mountpoint is not a directory: " + cfg.mountpoint());
+        if (cfg.branches().isEmpty()) throw new BadValueException("branches not set");
+        boolean any = false;
+        for (Branch b : cfg.branches()) {
+            if (b.path().equals(cfg.mountpoint())) {
+                throw new BadValueException("branches can not include the mountpoint: " + b.path());
+            }
+            if (Files.isDirectory(Path.of(b.path()))) any = true;
+        }
+        if (!any) throw new BadValueException("no usable branch: none of the branch directories exists: "
+                + cfg.branches().stream().map(Branch::path).reduce((x, y) -> x + ":" + y).orElse(""));
+    }
+
+    /** The FUSE option list for a config: pass-throughs plus what mergerfs always adds (CLI-09). */
+    static List<String> fuseOptions(Config cfg) {
+        LinkedHashSet<String> o = new LinkedHashSet<>(cfg.fuseOptions());
+        o.add("default_permissions");
+        if (Posix.C.geteuid() == 0) o.add("allow_other");
+        o.add("fsname=" + cfg.fsname().replace(",", "\\,"));
+        o.add("subtype=mergerfs-j");
+        o.add("big_writes");
+        o.add("hard_remove");
+        o.add("nonempty");
+        o.add("attr_timeout=" + cfg.cacheAttr());
+        o.add("entry_timeout=" + cfg.cacheEntry());
+        o.add("negative_timeout=" + cfg.cacheNegativeEntry());
+        if (cfg.useIno()) o.add("use_ino");
+        if (cfg.cacheFiles() == CacheFiles.LIBFUSE && cfg.autoCache()) o.add("auto_cache");
+        o.add(cfg.asyncRead() ? "async_read" : "sync_read");
+        return new ArrayList<>(o);
+    }
+
+    /** Runs the mounted pool. */
+    static final class Daemon {
+        private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+        static int run(Config cfg, boolean foreground) {
+            String status = System.getenv("MERGERFSJ_STATUS");
+            Logging.configure(cfg.logLevel(), foreground || status == null);
+            Posix.C.umask(0);
+            Posix.C.setpriority(0, 0, -10);
+            raiseLimits();
+            Pool pool = new Pool(cfg);
+            pool.onPublish(c -> Logging.setLevel(c.logLevel()));
+            FuseFs fuse = new FuseFs(new UnionFs(pool));
+            FuseMount mount;
+            try {
+                mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()));
+            } catch (FuseMount.MountException | RuntimeException e) {
+                System.err.println("mergerfs-j: cannot mount " + cfg.mountpoint() + ": " + e.getMessage());
+                writeStatus(status, "ERR");
+                return EXIT_USAGE;
+            }
+            if (!mount.awaitReady(30_000)) {
+                System.err.println("mergerfs-j: the mount at " + cfg.mountpoint() + " did not answer; giving up");
+                mount.close();
+                writeStatus(status, "ERR");
+                return EXIT_USAGE;
+            }
+            Shutdown.install(mount);
+            LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
+            writeStatus(status, "OK");
+            if (status != null) detachStdio();
+            try {
+                mount.awaitStopped();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Shutdown.stop(mount);
+            LOG.info("unmounted {}", cfg.mountpoint());
+            return EXIT_OK;
+        }
+
+        private static void raiseLimits() {
+            long[] lim = new long[2];
+            for (int res : new int[] {7 /* NOFILE */, 1 /* FSIZE */}) {
+                if (Posix.C.getrlimit(res, lim) == 0) {
+                    lim[0] = lim[1];
+                    Posix.C.setrlimit(res, lim);
+                }
+            }
+        }
+
+        private static void writeStatus(String file, String s) {
+            if (file == null) return;
+            try {
+                Files.writeString(Path.of(file), s + "\n", StandardCharsets.US_ASCII);
+            } catch (Exception e) {
+                System.err.println("mergerfs-j: cannot report status: " + e);
+            }
+        }
+
+        private static void detachStdio() {
+            int fd = Posix.open("/dev/null", Posix.O_RDWR, 0);
+            if (fd < 0) return;
+            Posix.C.dup2(fd, 0);
+            Posix.C.dup2(fd, 1);
+            Posix.C.dup2(fd, 2);
+            if (fd > 2) Posix.close(fd);
+        }
+    }
+}

@@ -1,0 +1,445 @@
+package org.mergerfsj.fuse;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import org.mergerfsj.posix.Creds;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.mergerfsj.union.UnionFs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The FUSE edge: each callback takes on the caller's credentials, calls the union layer and returns its
+ * errno. Nothing escapes: an unexpected exception is logged and answered with EIO (jnr-fuse would turn a
+ * thrown exception into success).
+ */
+public final class FuseFs extends FuseStubFS {
+    private static final Logger LOG = LoggerFactory.getLogger(FuseFs.class);
+    private static final int FUSE_CAP_BIG_WRITES = 1 << 5, FUSE_CAP_DONT_MASK = 1 << 6;
+    private static final int FI_BITS = 20;
+
+    private final UnionFs fs;
+    private volatile boolean rootServed;
+
+    public FuseFs(UnionFs fs) {
+        this.fs = fs;
+    }
+
+    Pointer operations() {
+        return Struct.getMemory(fuseOperations);
+    }
+
+    boolean rootServed() {
+        return rootServed;
+    }
+
+    /** Becomes the caller; returns the context for uid/gid/umask. */
+    private FuseContext enter() {
+        FuseContext c = getContext();
+        Creds.become(c.uid.intValue(), c.gid.intValue());
+        return c;
+    }
+
+    private static int fail(String op, String path, Throwable t) {
+        LOG.error("{} {} failed unexpectedly", op, path, t);
+        return -Errno.EIO;
+    }
+
+    private static void setCacheBits(FuseFileInfo fi, int bits) {
+        Pointer p = Struct.getMemory(fi);
+        p.putInt(FI_BITS, (p.getInt(FI_BITS) & ~3) | bits);
+    }
+
+    @Override
+    public Pointer init(Pointer conn) {
+        // want: kernel sends unmasked modes (we apply the caller's umask ourselves) and large writes
+        conn.putInt(24, conn.getInt(24) | ((FUSE_CAP_DONT_MASK | FUSE_CAP_BIG_WRITES) & conn.getInt(20)));
+        return null;
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        try {
+            enter();
+            int r = fs.getattr(path, Struct.getMemory(stat));
+            if (r == 0 && "/".equals(path)) rootServed = true;
+            return r;
+        } catch (Throwable t) {
+            return fail("getattr", path, t);
+        }
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        try {
+            enter();
+            return fs.fgetattr(fi.fh.get(), Struct.getMemory(stat));
+        } catch (Throwable t) {
+            return fail("fgetattr", path, t);
+        }
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        try {
+            enter();
+            return fs.access(path, mask);
+        } catch (Throwable t) {
+            return fail("access", path, t);
+        }
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, @size_t long size) {
+        try {
+            enter();
+            int[] err = new int[1];
+            String target = fs.readlink(path, err);
+            if (target == null) return err[0];
+            byte[] b = Posix.path(target);
+            int n = (int) Math.min(b.length - 1, size - 1);
+            buf.put(0, b, 0, n);
+            buf.putByte(n, (byte) 0);
+            return 0;
+        } catch (Throwable t) {
+            return fail("readlink", path, t);
+        }
+    }
+
+    @Override
+    public int mknod(String path, long mode, long rdev) {
+        try {
+            FuseContext c = enter();
+            return fs.mknod(path, (int) mode, rdev, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+        } catch (Throwable t) {
+            return fail("mknod", path, t);
+        }
+    }
+
+    @Override
+    public int mkdir(String path, long mode) {
+        try {
+            FuseContext c = enter();
+            return fs.mkdir(path, (int) mode, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+        } catch (Throwable t) {
+            return fail("mkdir", path, t);
+        }
+    }
+
+    @Override
+    public int unlink(String path) {
+        try {
+            enter();
+            return fs.unlink(path);
+        } catch (Throwable t) {
+            return fail("unlink", path, t);
+        }
+    }
+
+    @Override
+    public int rmdir(String path) {
+        try {
+            enter();
+            return fs.rmdir(path);
+        } catch (Throwable t) {
+            return fail("rmdir", path, t);
+        }
+    }
+
+    @Override
+    public int symlink(String target, String path) {
+        try {
+            FuseContext c = enter();
+            return fs.symlink(target, path, c.uid.intValue(), c.gid.intValue());
+        } catch (Throwable t) {
+            return fail("symlink", path, t);
+        }
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        try {
+            enter();
+            return fs.rename(from, to);
+        } catch (Throwable t) {
+            return fail("rename", from, t);
+        }
+    }
+
+    @Override
+    public int link(String from, String to) {
+        try {
+            FuseContext c = enter();
+            return fs.link(from, to, c.uid.intValue(), c.gid.intValue());
+        } catch (Throwable t) {
+            return fail("link", from, t);
+        }
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        try {
+            enter();
+            return fs.chmod(path, (int) mode);
+        } catch (Throwable t) {
+            return fail("chmod", path, t);
+        }
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        try {
+            enter();
+            return fs.chown(path, (int) uid, (int) gid);
+        } catch (Throwable t) {
+            return fail("chown", path, t);
+        }
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        try {
+            enter();
+            return fs.truncate(path, size);
+        } catch (Throwable t) {
+            return fail("truncate", path, t);
+        }
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        try {
+            enter();
+            long[] times;
+            if (timespec == null || timespec.length < 2 || timespec[0] == null) {
+                times = new long[] {0, Posix.UTIME_NOW, 0, Posix.UTIME_NOW};
+            } else {
+                Pointer a = Struct.getMemory(timespec[0]), m = Struct.getMemory(timespec[1]);
+                times = new long[] {a.getLong(0), a.getLong(8), m.getLong(0), m.getLong(8)};
+            }
+            return fs.utimens(path, times);
+        } catch (Throwable t) {
+            return fail("utimens", path, t);
+        }
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        try {
+            enter();
+            long fh = fs.open(path, fi.flags.get());
+            if (fh < 0) return (int) fh;
+            fi.fh.set(fh);
+            setCacheBits(fi, fs.cacheBits(fh));
+            return 0;
+        } catch (Throwable t) {
+            return fail("open", path, t);
+        }
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        try {
+            FuseContext c = enter();
+            long fh = fs.create(path, (int) mode, fi.flags.get(), c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+            if (fh < 0) return (int) fh;
+            fi.fh.set(fh);
+            setCacheBits(fi, fs.cacheBits(fh));
+            return 0;
+        } catch (Throwable t) {
+            return fail("create", path, t);
+        }
+    }
+
+    @Override
+    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            return fs.read(fi.fh.get(), buf, size, offset);
+        } catch (Throwable t) {
+            return fail("read", path, t);
+        }
+    }
+
+    @Override
+    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            enter();
+            return fs.write(fi.fh.get(), buf, size, offset);
+        } catch (Throwable t) {
+            return fail("write", path, t);
+        }
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        try {
+            enter();
+            return fs.statfs(path == null ? "/" : path, Struct.getMemory(stbuf));
+        } catch (Throwable t) {
+            return fail("statfs", path, t);
+        }
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        try {
+            return fs.flush(fi.fh.get());
+        } catch (Throwable t) {
+            return fail("flush", path, t);
+        }
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        try {
+            return fs.release(fi.fh.get());
+        } catch (Throwable t) {
+            return fail("release", path, t);
+        }
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        try {
+            return fs.fsync(fi.fh.get(), isdatasync != 0);
+        } catch (Throwable t) {
+            return fail("fsync", path, t);
+        }
+    }
+
+    @Override
+    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+        try {
+            enter();
+            return fs.ftruncate(fi.fh.get(), size);
+        } catch (Throwable t) {
+            return fail("ftruncate", path, t);
+        }
+    }
+
+    @Override
+    public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+        try {
+            enter();
+            return fs.fallocate(fi.fh.get(), mode, off, length);
+        } catch (Throwable t) {
+            return fail("fallocate", path, t);
+        }
+    }
+
+    @Override
+    public int flock(String path, FuseFileInfo fi, int op) {
+        try {
+            return fs.flock(fi.fh.get(), op);
+        } catch (Throwable t) {
+            return fail("flock", path, t);
+        }
+    }
+
+    @Override
+    public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+        try {
+            FuseContext c = enter();
+            return fs.setxattr(path, name, value, size, flags, c.uid.intValue());
+        } catch (Throwable t) {
+            return fail("setxattr", path, t);
+        }
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, @size_t long size) {
+        try {
+            enter();
+            return fs.getxattr(path, name, size == 0 ? null : value, size);
+        } catch (Throwable t) {
+            return fail("getxattr", path, t);
+        }
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, @size_t long size) {
+        try {
+            enter();
+            return fs.listxattr(path, size == 0 ? null : list, size);
+        } catch (Throwable t) {
+            return fail("listxattr", path, t);
+        }
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        try {
+            enter();
+            return fs.removexattr(path, name);
+        } catch (Throwable t) {
+            return fail("removexattr", path, t);
+        }
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        try {
+            fi.fh.set(fs.opendir(path));
+            return 0;
+        } catch (Throwable t) {
+            return fail("opendir", path, t);
+        }
+    }
+
+    private static final ThreadLocal<ByteBuffer> NAME = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
+    private static final ThreadLocal<Pointer> DIRENT_STAT =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Posix.RT, org.mergerfsj.posix.Stat.SIZE, true));
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+        try {
+            enter();
+            long fh = fi.fh.get();
+            List<org.mergerfsj.union.Dirs.Entry> entries = fs.readdir(fh, path);
+            String dir = fs.dirPath(fh, path);
+            ByteBuffer name = NAME.get();
+            Pointer st = DIRENT_STAT.get();
+            for (org.mergerfsj.union.Dirs.Entry e : entries) {
+                String n = e.name();
+                if (n.length() >= name.capacity()) continue;
+                name.clear();
+                for (int i = 0; i < n.length(); i++) name.put((byte) n.charAt(i));
+                name.put((byte) 0);
+                name.flip();
+                st.putInt(org.mergerfsj.posix.Stat.OFF_MODE, e.type() << 12);
+                st.putLong(org.mergerfsj.posix.Stat.OFF_INO, fs.direntIno(dir, e));
+                if (filler.apply(buf, name, st, 0) != 0) break;
+            }
+            return 0;
+        } catch (Throwable t) {
+            return fail("readdir", path, t);
+        }
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        try {
+            return fs.releasedir(fi.fh.get());
+        } catch (Throwable t) {
+            return fail("releasedir", path, t);
+        }
+    }
+
+    @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return -Errno.ENOSYS;
+    }
+}

@@ -1,0 +1,296 @@
+package org.mergerfsj.fuse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live FUSE mount served by Java-owned threads over libfuse2's session API (no per-request JVM attach).
+ *
+ * <p>Teardown order matters, and is the one thing here that can crash the JVM when wrong: the session is
+ * told to exit, the kernel connection is detached (lazy unmount) so blocked readers return, every worker
+ * is joined, and only then are fuse_unmount and fuse_destroy called. If a worker cannot be joined the
+ * native structures are leaked on purpose: freeing memory a thread still uses would be worse.
+ */
+public final class FuseMount implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+    private static final LibFuse2 F = LibFuse2.INSTANCE;
+    private static final Runtime RT = Runtime.getRuntime(F);
+    private static final int OPS_SIZE = 360;
+    private static final int FUSE_BUF_SIZE = 40;
+    private static final int MAX_WORKERS = 64;
+
+    private final String mountpoint;
+    private final FuseFs fs;
+    private final Pointer args;
+    private final Pointer ops;
+    private Pointer ch;
+    private Pointer fuse;
+    private Pointer se;
+    private long bufSize;
+    private int connection = -1; // minor device number of the FUSE connection, for abort
+    private final List<Thread> workers = new ArrayList<>();
+    private final AtomicInteger idle = new AtomicInteger();
+    private final AtomicInteger live = new AtomicInteger();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final int minWorkers;
+    private volatile boolean destroyed;
+
+    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers) {
+        this.mountpoint = mountpoint;
+        this.fs = fs;
+        this.minWorkers = Math.max(1, minWorkers);
+        this.args = buildArgs(options);
+        this.ops = Memory.allocateDirect(RT, OPS_SIZE, true);
+        Pointer src = fs.operations();
+        for (int i = 0; i < OPS_SIZE; i += 8) ops.putLong(i, src.getLong(i));
+        // flag_nullpath_ok | flag_nopath | flag_utime_omit_ok: handle-based calls need no path from libfuse
+        ops.putInt(304, 0b111);
+    }
+
+    /**
+     * Mounts and starts serving. Returns once the kernel has the mount; {@link #awaitReady} confirms the
+     * mount answers.
+     */
+    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers) throws MountException {
+        FuseMount m = new FuseMount(mountpoint, fs, options, workers);
+        m.start();
+        return m;
+    }
+
+    private Pointer buildArgs(List<String> options) {
+        List<String> argv = new ArrayList<>();
+        argv.add("mergerfs-j");
+        if (!options.isEmpty()) {
+            argv.add("-o");
+            argv.add(String.join(",", options));
+        }
+        Pointer vec = Memory.allocateDirect(RT, 8L * (argv.size() + 1), true);
+        for (int i = 0; i < argv.size(); i++) {
+            byte[] b = Posix.path(argv.get(i));
+            Pointer s = Memory.allocateDirect(RT, b.length, true);
+            s.put(0, b, 0, b.length);
+            keep.add(s);
+            vec.putAddress(8L * i, s.address());
+        }
+        keep.add(vec);
+        Pointer a = Memory.allocateDirect(RT, 24, true);
+        a.putInt(0, argv.size());
+        a.putAddress(8, vec.address());
+        a.putInt(16, 0);
+        return a;
+    }
+
+    private final List<Pointer> keep = new ArrayList<>();
+
+    private void start() throws MountException {
+        ch = F.fuse_mount(Posix.path(mountpoint), args);
+        if (ch == null) throw new MountException("fuse_mount failed for " + mountpoint + " (see messages above)");
+        long f = LibFuse2.FuseNew.call(ch, args, ops, OPS_SIZE);
+        if (f == 0) {
+            F.fuse_unmount(Posix.path(mountpoint), ch);
+            throw new MountException("fuse_new rejected the options (see messages above)");
+        }
+        fuse = Pointer.wrap(RT, f);
+        se = F.fuse_get_session(fuse);
+        bufSize = F.fuse_chan_bufsize(ch);
+        connection = findConnection(mountpoint);
+        for (int i = 0; i < minWorkers; i++) spawn();
+    }
+
+    private void spawn() {
+        synchronized (workers) {
+            if (closing.get() || workers.size() >= MAX_WORKERS) return;
+            Thread t = new Thread(this::loop, "fuse-" + workers.size());
+            t.setDaemon(true);
+            workers.add(t);
+            live.incrementAndGet();
+            t.start();
+        }
+    }
+
+    private void loop() {
+        Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
+        Pointer mem = Memory.allocateDirect(RT, bufSize, false);
+        Pointer chp = Memory.allocateDirect(RT, 8, true);
+        try {
+            while (!closing.get() && F.fuse_session_exited(se) == 0) {
+                buf.putLong(0, bufSize);
+                buf.putInt(8, 0);
+                buf.putAddress(16, mem.address());
+                buf.putInt(24, -1);
+                buf.putLong(32, 0);
+                chp.putAddress(0, ch.address());
+                idle.incrementAndGet();
+                int r = F.fuse_session_receive_buf(se, buf, chp);
+                int nowIdle = idle.decrementAndGet();
+                if (r == -Errno.EINTR || r == -Errno.EAGAIN) continue;
+                if (r <= 0) break;
+                if (nowIdle == 0) spawn(); // last idle reader took a request: keep one reading
+                F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
+            }
+        } catch (Throwable t) {
+            LOG.error("FUSE worker failed", t);
+        } finally {
+            if (live.decrementAndGet() == 0) stopped.countDown();
+        }
+    }
+
+    /** Waits until the mount answers a stat of its own root through our getattr. */
+    public boolean awaitReady(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (live.get() == 0) return false;
+            if (fs.rootServed() && isMounted(mountpoint)) return true;
+            Thread probe = new Thread(() -> Posix.stat(mountpoint));
+            probe.setDaemon(true);
+            probe.start();
+            try {
+                probe.join(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Blocks until every worker has stopped (external unmount or close). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStopped(long millis) throws InterruptedException {
+        return stopped.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    public String mountpoint() {
+        return mountpoint;
+    }
+
+    /** Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (destroyed) return;
+        synchronized (workers) {
+            closing.set(true);
+        }
+        F.fuse_session_exit(se);
+        if (live.get() > 0) {
+            if (isMounted(mountpoint)) lazyUnmount(mountpoint);
+            waitWorkers(3000);
+            if (live.get() > 0) {
+                abortConnection();
+                waitWorkers(3000);
+            }
+        }
+        if (live.get() > 0) {
+            LOG.error("{} FUSE worker(s) did not stop; leaving libfuse state allocated", live.get());
+            destroyed = true;
+            return;
+        }
+        F.fuse_unmount(Posix.path(mountpoint), ch);
+        F.fuse_destroy(fuse);
+        destroyed = true;
+    }
+
+    private void waitWorkers(long millis) {
+        try {
+            stopped.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void abortConnection() {
+        if (connection < 0) return;
+        try {
+            Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
+            LOG.warn("aborted FUSE connection {} of {}", connection, mountpoint);
+        } catch (Exception e) {
+            LOG.warn("could not abort FUSE connection {}: {}", connection, e.toString());
+        }
+    }
+
+    static void lazyUnmount(String mountpoint) {
+        // umount2(MNT_DETACH) needs root; fusermount handles the rest
+        if (Posix.C.geteuid() == 0 && Umount.umount2(mountpoint, 2) == 0) return;
+        try {
+            Process p = new ProcessBuilder("fusermount", "-u", "-z", mountpoint).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("fusermount -uz {} failed: {}", mountpoint, e.toString());
+        }
+    }
+
+    /** Whether mountpoint is a FUSE mount in /proc/self/mountinfo. */
+    static boolean isMounted(String mountpoint) {
+        return findConnection(mountpoint) >= 0;
+    }
+
+    /** The minor device number of the FUSE mount at mountpoint (its /sys/fs/fuse/connections entry), or -1. */
+    static int findConnection(String mountpoint) {
+        try {
+            int found = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                String[] f = line.split(" ");
+                if (f.length < 10 || !unescape(f[4]).equals(mountpoint)) continue;
+                int dash = line.indexOf(" - ");
+                if (dash < 0 || !line.substring(dash + 3).startsWith("fuse")) continue;
+                String[] mm = f[2].split(":");
+                found = Integer.parseInt(mm[1]);
+            }
+            return found;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) return s;
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    interface Umount {
+        Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
+
+        interface Lib {
+            int umount2(@jnr.ffi.annotations.In byte[] target, int flags);
+        }
+
+        static int umount2(String target, int flags) {
+            return LIB.umount2(Posix.path(target), flags);
+        }
+    }
+
+    /** A mount that could not be made; the message says why. */
+    public static final class MountException extends Exception {
+        public MountException(String message) {
+            super(message);
+        }
+    }
+}

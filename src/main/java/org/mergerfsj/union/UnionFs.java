@@ -1,0 +1,527 @@
+package org.mergerfsj.union;
+
+import java.util.List;
+import jnr.ffi.Pointer;
+import org.mergerfsj.branch.Branch;
+import org.mergerfsj.config.CacheFiles;
+import org.mergerfsj.config.Config;
+import org.mergerfsj.config.Func;
+import org.mergerfsj.policy.Policy;
+import org.mergerfsj.policy.PolicyException;
+import org.mergerfsj.posix.Creds;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.mergerfsj.posix.Stat;
+
+/**
+ * The union semantics of mergerfs 2.33.5 on pool paths, with no FUSE in it. Every method returns 0 (or a
+ * non-negative result) or -errno, and runs with the credentials its caller already set on this thread.
+ */
+public final class UnionFs {
+    private final Pool pool;
+    private final Handles handles = new Handles();
+    private final ControlFile control;
+
+    public UnionFs(Pool pool) {
+        this.pool = pool;
+        this.control = new ControlFile(pool);
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public ControlFile control() {
+        return control;
+    }
+
+    public int openHandles() {
+        return handles.size();
+    }
+
+    // ------------------------------------------------------------------ search helpers
+
+    private SpaceCache facts() {
+        return pool.space();
+    }
+
+    private Branch searchOne(Config c, Func f, String path) throws PolicyException {
+        return Pool.policy(c, f).search(c.branches(), path, facts()).get(0);
+    }
+
+    private List<Branch> action(Config c, Func f, String path) throws PolicyException {
+        return Pool.policy(c, f).action(c.branches(), path, facts());
+    }
+
+    private List<Branch> create(Config c, Func f, String parent) throws PolicyException {
+        return Pool.policy(c, f).create(c.branches(), parent, facts(), c.minFreeSpace());
+    }
+
+    private long ino(Config c, String path, Pointer st) {
+        return Inodes.calc(c.inodeCalc(), path, st.getInt(Stat.OFF_MODE), st.getLong(Stat.OFF_DEV), st.getLong(Stat.OFF_INO));
+    }
+
+    // ------------------------------------------------------------------ attributes
+
+    /** lstat of the path on the getattr policy's branch, written into st (a struct stat). */
+    public int getattr(String path, Pointer st) {
+        if (ControlFile.PATH.equals(path)) return control.stat(st);
+        Config c = pool.config();
+        try {
+            Branch b = searchOne(c, Func.GETATTR, path);
+            String full = b.full(path);
+            int r = FollowSymlinks.stat(c.followSymlinks(), full, st);
+            if (r < 0) return r;
+            Symlinkify.apply(c, st);
+            st.putLong(Stat.OFF_INO, ino(c, path, st));
+            return 0;
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    public int fgetattr(long fh, Pointer st) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        int r = Posix.fstat(f.fd, st);
+        if (r < 0) return r;
+        Config c = pool.config();
+        st.putLong(Stat.OFF_INO, ino(c, f.path, st));
+        return 0;
+    }
+
+    public int access(String path, int mask) {
+        if (ControlFile.PATH.equals(path)) return 0;
+        Config c = pool.config();
+        try {
+            return Posix.eaccess(searchOne(c, Func.ACCESS, path).full(path), mask);
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    /** The symlink target, or null with the errno in err[0]. */
+    public String readlink(String path, int[] err) {
+        Config c = pool.config();
+        try {
+            Branch b = searchOne(c, Func.READLINK, path);
+            String full = b.full(path);
+            if (c.symlinkify()) {
+                Stat s = Posix.lstat(full);
+                if (s != null && Symlinkify.applies(c, s)) return full;
+            }
+            String t = Posix.readlink(full);
+            if (t == null) err[0] = -Posix.errno();
+            return t;
+        } catch (PolicyException e) {
+            err[0] = -e.errno();
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ action category
+
+    /** Applies op on every branch the action policy returns and folds per OP-AT-02. */
+    private int actOnAll(Config c, Func f, Func related, String path, BranchOp op) {
+        List<Branch> bs;
+        try {
+            bs = action(c, f, path);
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+        if (bs.size() == 1) return op.apply(bs.get(0).full(path));
+        int[] rs = new int[bs.size()];
+        int failures = 0, firstErr = 0;
+        for (int i = 0; i < rs.length; i++) {
+            rs[i] = op.apply(bs.get(i).full(path));
+            if (rs[i] < 0) {
+                failures++;
+                if (firstErr == 0) firstErr = rs[i];
+            }
+        }
+        if (failures == 0) return 0;
+        if (failures == rs.length) return firstErr;
+        try {
+            Branch pick = searchOne(c, related, path);
+            for (int i = 0; i < rs.length; i++) if (bs.get(i).path().equals(pick.path())) return rs[i];
+            return 0;
+        } catch (PolicyException e) {
+            return firstErr;
+        }
+    }
+
+    @FunctionalInterface
+    interface BranchOp {
+        int apply(String fullPath);
+    }
+
+    public int chmod(String path, int mode) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        Config c = pool.config();
+        return actOnAll(c, Func.CHMOD, Func.GETATTR, path, full -> Posix.chmod(full, mode));
+    }
+
+    public int chown(String path, int uid, int gid) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        Config c = pool.config();
+        return actOnAll(c, Func.CHOWN, Func.GETATTR, path, full -> Posix.lchown(full, uid, gid));
+    }
+
+    public int utimens(String path, long[] times) {
+        if (ControlFile.PATH.equals(path)) return 0;
+        Config c = pool.config();
+        return actOnAll(c, Func.UTIMENS, Func.GETATTR, path, full -> Posix.lutimens(full, times));
+    }
+
+    public int truncate(String path, long size) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        Config c = pool.config();
+        return actOnAll(c, Func.TRUNCATE, Func.GETATTR, path, full -> Posix.truncate(full, size));
+    }
+
+    public int unlink(String path) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        Config c = pool.config();
+        try {
+            Errors.FirstError e = new Errors.FirstError();
+            for (Branch b : action(c, Func.UNLINK, path)) e.add(Posix.unlink(b.full(path)));
+            return e.result();
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    public int rmdir(String path) {
+        Config c = pool.config();
+        try {
+            Errors.FirstError e = new Errors.FirstError();
+            for (Branch b : action(c, Func.RMDIR, path)) {
+                String full = b.full(path);
+                int r = Posix.rmdir(full);
+                if (r == -Errno.ENOTDIR && c.followSymlinks() != org.mergerfsj.config.FollowSymlinks.NEVER) {
+                    r = Posix.unlink(full);
+                }
+                e.add(r);
+            }
+            return e.result();
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    // ------------------------------------------------------------------ create category
+
+    private int createOnAll(Config c, Func f, String path, int uid, int gid, BranchOp op) {
+        return Creates.onAll(c, facts(), f, path, uid, gid, op);
+    }
+
+    public int mkdir(String path, int mode, int umask, int uid, int gid) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EEXIST;
+        Config c = pool.config();
+        return createOnAll(c, Func.MKDIR, path, uid, gid, full -> Posix.mkdir(full, applyUmask(full, mode, umask)));
+    }
+
+    public int mknod(String path, int mode, long dev, int umask, int uid, int gid) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EEXIST;
+        Config c = pool.config();
+        return createOnAll(c, Func.MKNOD, path, uid, gid, full -> Posix.mknod(full, applyUmask(full, mode, umask), dev));
+    }
+
+    public int symlink(String target, String path, int uid, int gid) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EEXIST;
+        return Creates.symlink(pool.config(), facts(), target, path, uid, gid);
+    }
+
+    /** The caller's umask applies unless the parent has a default ACL (OP-CR-02). */
+    static int applyUmask(String full, int mode, int umask) {
+        if (umask == 0) return mode;
+        String parent = full.substring(0, Math.max(1, full.lastIndexOf('/')));
+        if (Posix.C.lgetxattr(Posix.path(parent), ACL_DEFAULT, (byte[]) null, 0) > 0) return mode;
+        return mode & ~umask;
+    }
+
+    private static final byte[] ACL_DEFAULT = Posix.path("system.posix_acl_default");
+
+    /** Creates and opens a file (OP-CR-01). Returns the new fh (>0) or -errno. */
+    public long create(String path, int mode, int flags, int umask, int uid, int gid) {
+        if (ControlFile.PATH.equals(path)) return -Errno.EEXIST;
+        Config c = pool.config();
+        String parent = Paths.parent(path);
+        try {
+            Branch src = searchOne(c, Func.GETATTR, parent);
+            Branch dst = create(c, Func.CREATE, parent).get(0);
+            int r = ClonePath.clone(src, dst, parent, uid, gid);
+            if (r < 0) return r;
+            String full = dst.full(path);
+            int fd = Posix.open(full, writebackFlags(c, flags) | Posix.O_CREAT, applyUmask(full, mode, umask));
+            if (fd < 0) return fd;
+            return handles.add(new Handles.OpenFile(fd, dst, path, flags));
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    private static int writebackFlags(Config c, int flags) {
+        if (!c.cacheWriteback()) return flags;
+        if ((flags & Posix.O_ACCMODE) == Posix.O_WRONLY) flags = (flags & ~Posix.O_ACCMODE) | Posix.O_RDWR;
+        return flags & ~Posix.O_APPEND;
+    }
+
+    // ------------------------------------------------------------------ open files
+
+    /** Opens on the open policy's branch. Returns fh (>0) or -errno. */
+    public long open(String path, int flags) {
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
+        Config c = pool.config();
+        try {
+            Branch b = searchOne(c, Func.OPEN, path);
+            String full = b.full(path);
+            if (c.linkCow() && (flags & Posix.O_ACCMODE) != Posix.O_RDONLY) LinkCow.breakLink(full);
+            int fd = Posix.open(full, writebackFlags(c, flags), 0);
+            if (fd == -Errno.EACCES) fd = NfsOpenHack.retry(c, path, full, flags, fd);
+            if (fd < 0) return fd;
+            return handles.add(new Handles.OpenFile(fd, b, path, flags));
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    /** Page-cache bits for a new open: bit 0 direct_io, bit 1 keep_cache (OPT-17). */
+    public int cacheBits(long fh) {
+        Config c = pool.config();
+        CacheFiles cf = c.cacheFiles();
+        switch (cf) {
+            case OFF:
+                return 1;
+            case PARTIAL:
+                return 0;
+            case FULL:
+                return 2;
+            case AUTO_FULL: {
+                Handles.OpenFile f = handles.file(fh);
+                return f != null && AutoFull.unchanged(f.path, f.fd) ? 2 : 0;
+            }
+            case LIBFUSE:
+            default:
+                return (c.directIo() ? 1 : 0) | (c.kernelCache() ? 2 : 0);
+        }
+    }
+
+    public int read(long fh, Pointer buf, long size, long offset) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        if (pool.config().nullrw()) {
+            buf.setMemory(0, size, (byte) 0);
+            return (int) size;
+        }
+        return (int) Posix.check(Posix.C.pread(f.fd, buf, size, offset));
+    }
+
+    public int write(long fh, Pointer buf, long size, long offset) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        Config c = pool.config();
+        if (c.nullrw()) return (int) size;
+        int r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
+        if ((r == -Errno.ENOSPC || r == -Errno.EDQUOT) && c.moveOnEnospc() != null) {
+            if (MoveOnEnospc.move(c, facts(), f) == 0) {
+                r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
+            }
+        }
+        return r;
+    }
+
+    public int flush(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        int d = Posix.C.dup(f.fd);
+        if (d < 0) return -Errno.EIO;
+        return Posix.close(d);
+    }
+
+    public int fsync(long fh, boolean datasync) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        return Posix.check(datasync ? Posix.C.fdatasync(f.fd) : Posix.C.fsync(f.fd));
+    }
+
+    public int release(long fh) {
+        Object o = handles.remove(fh);
+        if (!(o instanceof Handles.OpenFile f)) return 0;
+        if (pool.config().dropCacheOnClose()) {
+            Posix.C.posix_fadvise(f.fd, 0, 0, Posix.POSIX_FADV_DONTNEED);
+            Posix.C.posix_fadvise(f.fd, 0, 0, Posix.POSIX_FADV_DONTNEED);
+        }
+        if (pool.config().cacheFiles() == CacheFiles.AUTO_FULL) AutoFull.remember(f.path, f.fd);
+        Posix.close(f.fd);
+        return 0;
+    }
+
+    public int ftruncate(long fh, long size) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        return Posix.check(Posix.C.ftruncate(f.fd, size));
+    }
+
+    public int fallocate(long fh, int mode, long offset, long length) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        return Posix.check(Posix.C.fallocate(f.fd, mode, offset, length));
+    }
+
+    public int flock(long fh, int op) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f == null) return -Errno.EBADF;
+        return Posix.check(Posix.C.flock(f.fd, op));
+    }
+
+    /** The branch fd of an open file, or -1 (ioctl and copy helpers). */
+    public int fd(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        return f == null ? -1 : f.fd;
+    }
+
+    public String pathOf(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        return f == null ? null : f.path;
+    }
+
+    // ------------------------------------------------------------------ directories
+
+    public long opendir(String path) {
+        return handles.add(new Handles.OpenDir(path));
+    }
+
+    /** The merged listing of an open directory, gathered once per open (OP-RD-04). */
+    public List<Dirs.Entry> readdir(long fh, String pathIfNoHandle) {
+        Handles.OpenDir d = handles.dir(fh);
+        String path = d != null ? d.path : pathIfNoHandle;
+        if (d != null && d.entries != null) return d.entries;
+        List<Dirs.Entry> entries = Dirs.list(pool.config().branches(), path);
+        if (d != null) d.entries = entries;
+        return entries;
+    }
+
+    /** The pool path of an open directory (libfuse passes none with nopath). */
+    public String dirPath(long fh, String fallback) {
+        Handles.OpenDir d = handles.dir(fh);
+        return d != null ? d.path : fallback;
+    }
+
+    public int releasedir(long fh) {
+        handles.remove(fh);
+        return 0;
+    }
+
+    /** d_ino for a readdir entry (OP-RD-02). */
+    public long direntIno(String dir, Dirs.Entry e) {
+        Config c = pool.config();
+        int mode = e.type() << 12;
+        return Inodes.calc(c.inodeCalc(), Paths.child(dir, e.name()), mode, deviceOf(e.branch()), e.ino());
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> devices = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long deviceOf(Branch b) {
+        Long d = devices.get(b.path());
+        if (d != null) return d;
+        Stat s = Posix.stat(b.path());
+        long dev = s == null ? 0 : s.dev;
+        devices.put(b.path(), dev);
+        return dev;
+    }
+
+    // ------------------------------------------------------------------ rename and link
+
+    public int rename(String from, String to) {
+        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.EPERM;
+        return Renames.rename(pool.config(), facts(), from, to);
+    }
+
+    public int link(String from, String to, int uid, int gid) {
+        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.EPERM;
+        return Renames.link(pool.config(), facts(), from, to, uid, gid);
+    }
+
+    // ------------------------------------------------------------------ xattrs
+
+    public static final String SECURITY_CAPABILITY = "security.capability";
+
+    /** getxattr: the value (size query when out is null), or -errno. */
+    public int getxattr(String path, String name, Pointer out, long size) {
+        if (ControlFile.PATH.equals(path)) return control.getxattr(name, out, size);
+        Config c = pool.config();
+        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
+        switch (c.xattr()) {
+            case NOATTR: return -Errno.ENOATTR;
+            case NOSYS: return -Errno.ENOSYS;
+            default: break;
+        }
+        try {
+            if (name.startsWith(ControlFile.PREFIX)) return control.fileInfo(c, path, name, out, size);
+            Branch b = searchOne(c, Func.GETXATTR, path);
+            return (int) Posix.check(Posix.C.lgetxattr(Posix.path(b.full(path)), Posix.path(name), out, size));
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    public int listxattr(String path, Pointer out, long size) {
+        if (ControlFile.PATH.equals(path)) return control.listxattr(out, size);
+        Config c = pool.config();
+        switch (c.xattr()) {
+            case NOATTR: return 0;
+            case NOSYS: return -Errno.ENOSYS;
+            default: break;
+        }
+        try {
+            Branch b = searchOne(c, Func.LISTXATTR, path);
+            return (int) Posix.check(Posix.C.llistxattr(Posix.path(b.full(path)), out, size));
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
+    public int setxattr(String path, String name, Pointer value, long size, int flags, int uid) {
+        if (ControlFile.PATH.equals(path)) return control.setxattr(name, value, size, flags, uid);
+        Config c = pool.config();
+        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
+        switch (c.xattr()) {
+            case NOATTR: return -Errno.ENOATTR;
+            case NOSYS: return -Errno.ENOSYS;
+            default: break;
+        }
+        byte[] n = Posix.path(name);
+        return actOnAll(c, Func.SETXATTR, Func.GETXATTR, path,
+                full -> Posix.check(Posix.C.lsetxattr(Posix.path(full), n, value, size, flags)));
+    }
+
+    public int removexattr(String path, String name) {
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOATTR;
+        Config c = pool.config();
+        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
+        switch (c.xattr()) {
+            case NOATTR: return -Errno.ENOATTR;
+            case NOSYS: return -Errno.ENOSYS;
+            default: break;
+        }
+        return actOnAll(c, Func.REMOVEXATTR, Func.GETXATTR, path, full -> Posix.lremovexattr(full, name));
+    }
+
+    // ------------------------------------------------------------------ statfs
+
+    /** Fills a struct statvfs (OP-SF). */
+    public int statfs(String path, Pointer out) {
+        return StatFs.statfs(pool.config(), ControlFile.PATH.equals(path) ? "/" : path, out);
+    }
+
+    /** The caller-independent identity used by the privileged steps. */
+    static void asRoot(Runnable r, int uid, int gid) {
+        Creds.becomeRoot();
+        try {
+            r.run();
+        } finally {
+            Creds.become(uid, gid);
+        }
+    }
+}
