@@ -8,8 +8,8 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
 
 /** Sends log events to syslog(3) (the journal on systemd machines) under the identifier mergerfs-j. */
-final class SyslogAppender extends AppenderBase<ILoggingEvent> {
-    interface Lib {
+public final class SyslogAppender extends AppenderBase<ILoggingEvent> {
+    public interface Lib {
         void openlog(@In byte[] ident, int option, int facility);
 
         void syslog(int priority, @In byte[] format, @In byte[] message);

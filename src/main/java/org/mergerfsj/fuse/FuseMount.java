@@ -275,10 +275,10 @@ public final class FuseMount implements AutoCloseable {
         return b.toString();
     }
 
-    interface Umount {
+    public interface Umount {
         Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
 
-        interface Lib {
+        public interface Lib {
             int umount2(@jnr.ffi.annotations.In byte[] target, int flags);
         }
 

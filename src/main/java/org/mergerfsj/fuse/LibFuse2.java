@@ -7,7 +7,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 
 /** libfuse2's session API, which lets Java-owned threads run the FUSE loop (see docs/architecture.md). */
-interface LibFuse2 {
+public interface LibFuse2 {
     LibFuse2 INSTANCE = LibraryLoader.create(LibFuse2.class).failImmediately().load("fuse");
 
     Pointer fuse_mount(@In byte[] mountpoint, Pointer args);
@@ -35,7 +35,7 @@ interface LibFuse2 {
         private static final Dl DL = LibraryLoader.create(Dl.class).load("c");
         private static volatile com.kenai.jffi.Function fn;
 
-        interface Dl {
+        public interface Dl {
             Pointer dlopen(@In byte[] file, int flags);
 
             Pointer dlvsym(Pointer handle, @In byte[] symbol, @In byte[] version);

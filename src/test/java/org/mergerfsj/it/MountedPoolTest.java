@@ -8,10 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
 
 /** Core operations through a real mount, checked on the branches. */
 class MountedPoolTest {
@@ -101,21 +102,19 @@ class MountedPoolTest {
     void controlFileAnswersXattrs() {
         within(() -> {
             try (TestPool p = new TestPool(2)) {
-                UserDefinedFileAttributeView v = Files.getFileAttributeView(p.pool(".mergerfs"), UserDefinedFileAttributeView.class);
-                assertTrue(v.list().contains("mergerfs.category.create"));
-                assertEquals("epmfs", read(v, "mergerfs.category.create"));
-                v.write("mergerfs.category.create", StandardCharsets.US_ASCII.encode("ff"));
-                assertEquals("ff", read(v, "mergerfs.func.create"));
+                // by path: opening /.mergerfs fails with ENOENT, as on mergerfs (CTL-01)
+                String ctl = p.pool(".mergerfs").toString();
+                String keys = new String(Posix.llistxattr(ctl), StandardCharsets.ISO_8859_1);
+                assertTrue(keys.contains("user.mergerfs.category.create\0"), keys);
+                assertEquals("epmfs", new String(Posix.lgetxattr(ctl, "user.mergerfs.category.create")));
+                assertEquals(0, Posix.lsetxattr(ctl, "user.mergerfs.category.create", "ff".getBytes(), 0));
+                assertEquals("ff", new String(Posix.lgetxattr(ctl, "user.mergerfs.func.create")));
                 Files.writeString(p.pool("x"), "x");
                 assertTrue(Files.exists(p.branch(0).resolve("x")), "ff now puts it on the first branch");
+                assertEquals(-Errno.EINVAL, Posix.lsetxattr(ctl, "user.mergerfs.category.create", "bogus".getBytes(), 0));
+                assertEquals(-Errno.EROFS, Posix.lsetxattr(ctl, "user.mergerfs.version", "1".getBytes(), 0));
+                assertEquals(-Errno.ENODATA, Posix.lsetxattr(ctl, "user.mergerfs.nope", "1".getBytes(), 0));
             }
         });
-    }
-
-    static String read(UserDefinedFileAttributeView v, String name) throws Exception {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.size(name));
-        v.read(name, b);
-        b.flip();
-        return StandardCharsets.ISO_8859_1.decode(b).toString();
     }
 }
