@@ -139,11 +139,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** The FUSE option list for a config: pass-throughs plus what mergerfs always adds (CLI-09). */
     static List<String> fuseOptions(Config cfg) {
         LinkedHashSet<String> o = new LinkedHashSet<>();
-        for (String x : cfg.fuseOptions()) if (!x.startsWith("subtype=") && !x.startsWith("fsname=")) o.add(x);
+        for (String x : cfg.fuseOptions()) if (!x.startsWith("fsname=")) o.add(x);
         o.add("default_permissions");
         if (Posix.C.geteuid() == 0) o.add("allow_other");
         o.add("fsname=" + cfg.fsname().replace("\\", "\\\\").replace(",", "\\,"));
-        o.add("subtype=mergerfs-j");
+        // subtype stays "mergerfs" (from Options): scripts and monitoring look for fuse.mergerfs
         o.add("big_writes");
         o.add("hard_remove");
         o.add("nonempty");

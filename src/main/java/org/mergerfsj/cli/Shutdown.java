@@ -8,6 +8,9 @@ final class Shutdown {
     private Shutdown() {}
 
     static void install(FuseMount mount) {
+        // A shell starts background jobs with SIGINT ignored, and the JVM will not handle a signal that was
+        // ignored at start: reset it to the default first so INT unmounts like TERM (CLI-16).
+        org.mergerfsj.posix.Posix.C.signal(2, 0L);
         for (String sig : new String[] {"TERM", "INT", "HUP"}) {
             Signal.handle(new Signal(sig), s -> stopAsync(mount));
         }

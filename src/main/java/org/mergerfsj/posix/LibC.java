@@ -76,5 +76,6 @@ public interface LibC {
     @IgnoreError int geteuid();
     @IgnoreError int getpid();
     int kill(int pid, int sig);
+    @IgnoreError long signal(int sig, long handler);
     @IgnoreError Pointer strerror(int errnum);
 }

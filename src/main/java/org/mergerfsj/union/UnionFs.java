@@ -156,31 +156,31 @@ public final class UnionFs {
     }
 
     public int chmod(String path, int mode) {
-        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
         return actOnAll(c, Func.CHMOD, Func.GETATTR, path, full -> Posix.chmod(full, mode));
     }
 
     public int chown(String path, int uid, int gid) {
-        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
         return actOnAll(c, Func.CHOWN, Func.GETATTR, path, full -> Posix.lchown(full, uid, gid));
     }
 
     public int utimens(String path, long[] times) {
-        if (ControlFile.PATH.equals(path)) return 0;
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
         return actOnAll(c, Func.UTIMENS, Func.GETATTR, path, full -> Posix.lutimens(full, times));
     }
 
     public int truncate(String path, long size) {
-        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
         return actOnAll(c, Func.TRUNCATE, Func.GETATTR, path, full -> Posix.truncate(full, size));
     }
 
     public int unlink(String path) {
-        if (ControlFile.PATH.equals(path)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
         try {
             Errors.FirstError e = new Errors.FirstError();
@@ -434,12 +434,12 @@ public final class UnionFs {
     // ------------------------------------------------------------------ rename and link
 
     public int rename(String from, String to) {
-        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.ENOENT;
         return Renames.rename(pool.config(), facts(), from, to);
     }
 
     public int link(String from, String to, int uid, int gid) {
-        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.EPERM;
+        if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.ENOENT;
         return Renames.link(pool.config(), facts(), from, to, uid, gid);
     }
 

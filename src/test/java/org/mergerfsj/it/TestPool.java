@@ -43,7 +43,7 @@ public final class TestPool implements AutoCloseable {
         pool = new Pool(cfg);
         FuseFs fs = new FuseFs(new UnionFs(pool));
         List<String> fuseOpts = new ArrayList<>(List.of("default_permissions", "allow_other", "big_writes",
-                "hard_remove", "subtype=mergerfs-j", "fsname=testpool",
+                "hard_remove", "fsname=testpool",
                 "attr_timeout=" + cfg.cacheAttr(), "entry_timeout=" + cfg.cacheEntry(),
                 "negative_timeout=" + cfg.cacheNegativeEntry()));
         if (cfg.useIno()) fuseOpts.add("use_ino");
