@@ -1,7 +1,6 @@
 package org.mergerfsj.union;
 
 import java.io.ByteArrayOutputStream;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.Config;
@@ -18,14 +17,15 @@ import org.mergerfsj.posix.Posix;
  * allpaths) in the buffer and answers in place, NUL-terminated, returning the answer's length; any other
  * command with type byte 0xDF is ENOTTY.
  *
- * <p>Other commands are forwarded to the branch only from a short allow-list. libfuse2 sizes every reply
- * from the command number and gives the filesystem no way to shrink it, and FUSE passes no user pointers
- * through, so a generic pass-through would either write past a caller's variable (FS_IOC_GETFLAGS is
- * declared {@code long} but callers such as lsattr pass an {@code int}: the kernel would copy 8 bytes into
- * 4) or hand the branch filesystem pointers into the wrong address space. Hence:
- * FS_IOC_SETFLAGS (input only, 4 bytes used) and FS_IOC_FSGETXATTR (a flat 28-byte struct) are forwarded;
- * FS_IOC_GETFLAGS/GETVERSION and everything else answer ENOTTY. 2.33.5 patched its libfuse fork to clamp
- * GETFLAGS to 4 bytes; libfuse2 cannot.
+ * <p>Other commands are forwarded to the branch only from a short allow-list: FUSE hands us a buffer sized
+ * from the command number and no user pointers, so a generic pass-through could hand the branch filesystem
+ * pointers into the wrong address space. Allowed: FS_IOC_GETFLAGS/SETFLAGS and FS_IOC_FSGETXATTR/FSSETXATTR
+ * (chattr, lsattr, xfs_io). Since Linux 5.13 the VFS owns those commands and sends them to FUSE with exact
+ * sizes (a 4-byte int for the flags), so the reply can no longer spill past a caller's {@code int} as the
+ * {@code long}-declared FS_IOC_GETFLAGS did (2.33.5 patched its libfuse fork to clamp it; libfuse2 cannot).
+ * On older kernels they answer ENOTTY. Everything else (FS_IOC_GETVERSION included) answers ENOTTY.
+ * Permission checks are the branch kernel's: under setfsuid the fs capabilities, CAP_LINUX_IMMUTABLE
+ * included, are dropped, so a non-root caller cannot set immutable/append-only through the pool.
  */
 final class Ioctls {
     private Ioctls() {}
@@ -33,10 +33,9 @@ final class Ioctls {
     static final int TYPE_MERGERFS = 0xDF;
     static final int FILE_INFO = 0xD000DF00; // _IOWR(0xDF, 0, char[4096])
     static final int BUF = 4096;
-    static final int FS_IOC_GETFLAGS = 0x80086601, FS_IOC_SETFLAGS = 0x40086602, FS_IOC_GETVERSION = 0x80087601,
-            FS_IOC_FSGETXATTR = 0x801c581f;
+    static final int FS_IOC_GETFLAGS = 0x80086601, FS_IOC_SETFLAGS = 0x40086602, FS_IOC_FSGETXATTR = 0x801c581f,
+            FS_IOC_FSSETXATTR = 0x401c5820;
     static final int FUSE_IOCTL_DIR = 1 << 4;
-    private static final int FS_IMMUTABLE_FL = 0x10, FS_APPEND_FL = 0x20;
 
     static int type(int cmd) {
         return (cmd >>> 8) & 0xff;
@@ -91,26 +90,27 @@ final class Ioctls {
     }
 
     /** Forwards an allow-listed command to a branch fd (see the class comment); ENOTTY otherwise. */
-    static int forward(int fd, int cmd, Pointer data, int callerUid) {
+    static int forward(int fd, int cmd, Pointer data) {
         switch (cmd) {
+            case FS_IOC_GETFLAGS:
+            case FS_IOC_SETFLAGS:
             case FS_IOC_FSGETXATTR:
+            case FS_IOC_FSSETXATTR:
+                if (!VFS_OWNS_FILEATTR) return -Errno.ENOTTY;
                 if (data == null) return -Errno.EFAULT;
                 return Posix.check(Posix.C.ioctl(fd, cmd & 0xffffffffL, data));
-            case FS_IOC_SETFLAGS: {
-                if (data == null) return -Errno.EFAULT;
-                Pointer flags = Memory.allocateDirect(Posix.RT, 8, true);
-                flags.putInt(0, data.getInt(0));
-                if (callerUid != 0) {
-                    // we keep CAP_LINUX_IMMUTABLE under setfsuid: a non-root caller must not use it
-                    Pointer now = Memory.allocateDirect(Posix.RT, 8, true);
-                    if (Posix.C.ioctl(fd, FS_IOC_GETFLAGS & 0xffffffffL, now) != 0) return -Posix.errno();
-                    int changed = now.getInt(0) ^ flags.getInt(0);
-                    if ((changed & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0) return -Errno.EPERM;
-                }
-                return Posix.check(Posix.C.ioctl(fd, cmd & 0xffffffffL, flags));
-            }
             default:
                 return -Errno.ENOTTY;
         }
+    }
+
+    /** Linux 5.13+ routes the file-attribute ioctls through the VFS (exact sizes). */
+    static final boolean VFS_OWNS_FILEATTR = kernelAtLeast(System.getProperty("os.version", ""), 5, 13);
+
+    static boolean kernelAtLeast(String release, int major, int minor) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+        if (!m.find()) return false;
+        int a = Integer.parseInt(m.group(1)), b = Integer.parseInt(m.group(2));
+        return a > major || (a == major && b >= minor);
     }
 }

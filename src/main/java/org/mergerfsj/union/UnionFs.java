@@ -408,7 +408,7 @@ public final class UnionFs {
             path = d.path;
         }
         if (Ioctls.type(cmd) == Ioctls.TYPE_MERGERFS) return Ioctls.mergerfs(c, facts(), path, cmd, data);
-        if (f != null) return Ioctls.forward(f.fd, cmd, data, uid);
+        if (f != null) return Ioctls.forward(f.fd, cmd, data);
         // a directory: 2.33.5 opens it on the func.open branch for the one call
         try {
             String full = searchOne(c, Func.OPEN, path).full(path);
@@ -416,7 +416,7 @@ public final class UnionFs {
             if (fd == -Errno.EPERM) fd = Posix.open(full, Posix.O_RDONLY | Posix.O_NONBLOCK, 0);
             if (fd < 0) return fd;
             try {
-                return Ioctls.forward(fd, cmd, data, uid);
+                return Ioctls.forward(fd, cmd, data);
             } finally {
                 Posix.close(fd);
             }
