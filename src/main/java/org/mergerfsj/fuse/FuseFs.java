@@ -350,6 +350,17 @@ public final class FuseFs extends FuseStubFS {
     }
 
     @Override
+    public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags, Pointer data) {
+        try {
+            FuseContext c = enter();
+            boolean dir = (flags & (1 << 4)) != 0; // FUSE_IOCTL_DIR
+            return fs.ioctl(fi.fh.get(), dir, cmd, data, c.uid.intValue());
+        } catch (Throwable t) {
+            return fail("ioctl", path, t);
+        }
+    }
+
+    @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         try {
             FuseContext c = enter();

@@ -31,6 +31,24 @@ final class LinkExdev {
             default:
                 return exdev;
         }
-        return Creates.symlink(c, facts, target, to, uid, gid);
+        int r = Creates.symlink(c, facts, target, to, uid, gid);
+        if (r == 0) ALIAS.set(new String[] {to, from});
+        return r;
+    }
+
+    /**
+     * The kernel requires a hard link's reply to have the old file's type, or it fails the link with EIO.
+     * libfuse2 builds that reply with a getattr of the new name on the same thread right after link
+     * returns, so the symlink we just made is reported with the attributes of the old path once, as 2.33.5
+     * does (OP-LN-EX-01). Every getattr takes the note, so it never outlives that one reply.
+     */
+    private static final ThreadLocal<String[]> ALIAS = new ThreadLocal<>();
+
+    /** The path whose attributes answer a getattr of path, or path itself. */
+    static String attrPathFor(String path) {
+        String[] a = ALIAS.get();
+        if (a == null) return path;
+        ALIAS.remove();
+        return a[0].equals(path) ? a[1] : path;
     }
 }

@@ -34,18 +34,28 @@ final class RenameExdev {
         }
         int uid = Creds.currentUid(), gid = Creds.currentGid();
         String staged = DIR + from;
-        for (Branch b : olds) {
-            Creds.becomeRoot();
-            try {
-                if (Posix.mkdir(b.full(DIR), 01777) == 0) Posix.chmod(b.full(DIR), 01777);
-                mkdirs(b, Paths.parent(staged));
-            } finally {
-                Creds.become(uid, gid);
+        // staging runs as root, as in 2.33.5: the parents are cloned (with their metadata) under the hidden
+        // directory, which is created 01777 when missing
+        Creds.becomeRoot();
+        try {
+            for (int i = 0; i < olds.size(); i++) {
+                Branch b = olds.get(i);
+                Branch hidden = new Branch(b.full(DIR), b.mode());
+                if (Posix.lstat(hidden.path()) == null && Posix.mkdir(hidden.path(), 01777) == 0) {
+                    Posix.chmod(hidden.path(), 01777);
+                }
+                int r = ClonePath.cloneAsRootFrom(b, hidden, Paths.parent(from));
+                // an earlier rename may have staged the same name and a symlink still points at it:
+                // never replace it (2.33.5 would, losing that file's data); fall back to EXDEV instead
+                if (r >= 0 && Posix.lstat(b.full(staged)) != null) r = -org.mergerfsj.posix.Errno.EEXIST;
+                if (r >= 0) r = Posix.rename(b.full(from), b.full(staged));
+                if (r < 0) {
+                    undo(olds.subList(0, i), from, staged);
+                    return exdev;
+                }
             }
-            if (Posix.rename(b.full(from), b.full(staged)) < 0) {
-                undo(olds, from, staged);
-                return exdev;
-            }
+        } finally {
+            Creds.become(uid, gid);
         }
         String target = c.renameExdev() == org.mergerfsj.config.RenameExdev.ABS_SYMLINK
                 ? c.mountpoint() + staged
@@ -56,12 +66,6 @@ final class RenameExdev {
             return r;
         }
         return 0;
-    }
-
-    private static void mkdirs(Branch b, String dir) {
-        if (dir.equals("/") || Posix.lstat(b.full(dir)) != null) return;
-        mkdirs(b, Paths.parent(dir));
-        Posix.mkdir(b.full(dir), 0777);
     }
 
     private static void undo(List<Branch> olds, String from, String staged) {

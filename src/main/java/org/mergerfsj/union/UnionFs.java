@@ -66,6 +66,7 @@ public final class UnionFs {
     /** lstat of the path on the getattr policy's branch, written into st (a struct stat). */
     public int getattr(String path, Pointer st) {
         if (ControlFile.PATH.equals(path)) return control.stat(st);
+        path = LinkExdev.attrPathFor(path);
         Config c = pool.config();
         try {
             Branch b = searchOne(c, Func.GETATTR, path);
@@ -255,13 +256,19 @@ public final class UnionFs {
             String full = dst.full(path);
             int fd = Posix.open(full, writebackFlags(c, flags) | Posix.O_CREAT, applyUmask(full, mode, umask));
             if (fd < 0) return fd;
-            return handles.add(new Handles.OpenFile(fd, dst, path, flags));
+            return handles.add(new Handles.OpenFile(fd, dst, path, writebackFlags(c, flags)));
         } catch (PolicyException e) {
             return -e.errno();
         }
     }
 
+    /**
+     * The flags a branch open gets. O_DIRECT is dropped: the kernel already bypasses its page cache for an
+     * O_DIRECT open of a FUSE file, and hands us buffers and offsets with no alignment guarantee, which a
+     * branch fd opened O_DIRECT rejects with EINVAL (2.33.5 fails O_DIRECT writes that way).
+     */
     private static int writebackFlags(Config c, int flags) {
+        flags &= ~Posix.O_DIRECT;
         if (!c.cacheWriteback()) return flags;
         if ((flags & Posix.O_ACCMODE) == Posix.O_WRONLY) flags = (flags & ~Posix.O_ACCMODE) | Posix.O_RDWR;
         return flags & ~Posix.O_APPEND;
@@ -280,7 +287,7 @@ public final class UnionFs {
             int fd = Posix.open(full, writebackFlags(c, flags), 0);
             if (fd == -Errno.EACCES) fd = NfsOpenHack.retry(c, path, full, flags, fd);
             if (fd < 0) return fd;
-            return handles.add(new Handles.OpenFile(fd, b, path, flags));
+            return handles.add(new Handles.OpenFile(fd, b, path, writebackFlags(c, flags)));
         } catch (PolicyException e) {
             return -e.errno();
         }
@@ -386,6 +393,38 @@ public final class UnionFs {
         return f == null ? null : f.path;
     }
 
+    /**
+     * ioctl on an open file or directory handle (FN-19, FN-20, CTL-20). data is libfuse's in/out buffer,
+     * sized from the command number. Returns the ioctl result (>= 0) or -errno.
+     */
+    public int ioctl(long fh, boolean dirHandle, int cmd, Pointer data, int uid) {
+        Config c = pool.config();
+        String path;
+        Handles.OpenFile f = dirHandle ? null : handles.file(fh);
+        if (f != null) path = f.path;
+        else {
+            Handles.OpenDir d = handles.dir(fh);
+            if (d == null) return -Errno.EBADF;
+            path = d.path;
+        }
+        if (Ioctls.type(cmd) == Ioctls.TYPE_MERGERFS) return Ioctls.mergerfs(c, facts(), path, cmd, data);
+        if (f != null) return Ioctls.forward(f.fd, cmd, data);
+        // a directory: 2.33.5 opens it on the func.open branch for the one call
+        try {
+            String full = searchOne(c, Func.OPEN, path).full(path);
+            int fd = Posix.open(full, Posix.O_RDONLY | Posix.O_NOATIME | Posix.O_NONBLOCK, 0);
+            if (fd == -Errno.EPERM) fd = Posix.open(full, Posix.O_RDONLY | Posix.O_NONBLOCK, 0);
+            if (fd < 0) return fd;
+            try {
+                return Ioctls.forward(fd, cmd, data);
+            } finally {
+                Posix.close(fd);
+            }
+        } catch (PolicyException e) {
+            return -e.errno();
+        }
+    }
+
     // ------------------------------------------------------------------ directories
 
     public long opendir(String path) {
@@ -417,18 +456,7 @@ public final class UnionFs {
     public long direntIno(String dir, Dirs.Entry e) {
         Config c = pool.config();
         int mode = e.type() << 12;
-        return Inodes.calc(c.inodeCalc(), Paths.child(dir, e.name()), mode, deviceOf(e.branch()), e.ino());
-    }
-
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> devices = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private long deviceOf(Branch b) {
-        Long d = devices.get(b.path());
-        if (d != null) return d;
-        Stat s = Posix.stat(b.path());
-        long dev = s == null ? 0 : s.dev;
-        devices.put(b.path(), dev);
-        return dev;
+        return Inodes.calc(c.inodeCalc(), Paths.child(dir, e.name()), mode, e.dev(), e.ino());
     }
 
     // ------------------------------------------------------------------ rename and link
