@@ -31,22 +31,21 @@ public final class ControlClient {
     /** Opens a pool, checking that MOUNTPOINT really is a mergerfs(-j) pool that answers. */
     public static ControlClient open(String mountpoint) throws CtlException {
         ControlClient c = new ControlClient(mountpoint);
-        int r = Posix.stat(mountpoint, Posix.scratch());
-        if (r == -Errno.ENOTCONN) {
-            throw new CtlException(EXIT_IO, mountpoint + ": the pool's daemon is gone (transport endpoint is not "
-                    + "connected); unmount it with 'fusermount -uz " + mountpoint + "'");
-        }
-        if (r < 0) throw new CtlException(EXIT_NOT_POOL, mountpoint + ": " + Posix.strerror(-r));
+        // Ask the control file first: a pool whose branch list is empty answers it although its root cannot
+        // be stat'ed. Only when that fails does the mountpoint itself explain why.
         byte[] v = new byte[256];
         long n = Posix.C.lgetxattr(Posix.path(c.control), Posix.path(PREFIX + "version"), v, v.length);
         if (n >= 0) return c;
         int e = Posix.errno();
+        int r = Posix.stat(mountpoint, Posix.scratch());
+        if (e == Errno.ENOTCONN || r == -Errno.ENOTCONN) {
+            throw new CtlException(EXIT_IO, mountpoint + ": the pool's daemon is gone (transport endpoint is not "
+                    + "connected); unmount it with 'fusermount -uz " + mountpoint + "'");
+        }
+        if (r < 0) throw new CtlException(EXIT_NOT_POOL, mountpoint + ": " + Posix.strerror(-r));
         if (e == Errno.ENOSYS) {
             throw new CtlException(EXIT_NOT_POOL, mountpoint + ": the pool has xattr=nosys, which turns its control "
                     + "file off; remount without it to change settings at runtime");
-        }
-        if (e == Errno.ENOTCONN) {
-            throw new CtlException(EXIT_IO, mountpoint + ": the pool's daemon is gone (transport endpoint is not connected)");
         }
         if (e == Errno.EACCES) throw new CtlException(EXIT_PERMISSION, c.control + ": permission denied");
         throw new CtlException(EXIT_NOT_POOL, mountpoint + " is not a mergerfs pool (no control file "

@@ -41,10 +41,12 @@ import picocli.CommandLine.Spec;
                 "5 invalid value, 6 permission denied, 7 other I/O error.",
                 "Changes last until the pool is unmounted; put them in fstab to keep them."})
 public final class CtlCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "where the pool is mounted")
+    @Parameters(index = "0", paramLabel = "MOUNTPOINT",
+            description = "where the pool is mounted")
     String mountpoint;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
     boolean help;
 
     @Spec
@@ -105,12 +107,14 @@ public final class CtlCommand implements Callable<Integer> {
         return typed.startsWith(ControlClient.PREFIX) ? typed.substring(ControlClient.PREFIX.length()) : typed;
     }
 
-    @Command(name = "info", description = "Show every option and each branch with its mode and space.")
+    @Command(name = "info", customSynopsis = "mergerfs-j ctl MOUNTPOINT info [-h]",
+            description = "Show every option and each branch with its mode and space.")
     static final class Info implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
         boolean help;
 
         @Override
@@ -143,16 +147,19 @@ public final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", description = "Print the value of one or more keys (one key: the bare value; "
+    @Command(name = "get", customSynopsis = "mergerfs-j ctl MOUNTPOINT get [-h] KEY...",
+            description = "Print the value of one or more keys (one key: the bare value; "
             + "several: KEY=VALUE lines).")
     static final class Get implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
         boolean help;
 
-        @Parameters(arity = "1..*", paramLabel = "KEY", description = "e.g. category.create, minfreespace, branches")
+        @Parameters(arity = "1..*", paramLabel = "KEY",
+            description = "e.g. category.create, minfreespace, branches")
         List<String> keys;
 
         @Override
@@ -168,21 +175,23 @@ public final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "set", description = "Change a key in the live pool and print the old and new value.")
+    @Command(name = "set", customSynopsis = "mergerfs-j ctl MOUNTPOINT set [-h] KEY VALUE",
+            description = "Change a key in the live pool and print the old and new value.")
     static final class SetKey implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
         boolean help;
 
-        @Option(names = "--force", description = "allow a branch list that leaves the pool without branches")
-        boolean force;
 
-        @Parameters(index = "0", paramLabel = "KEY", description = "e.g. category.create")
+        @Parameters(index = "0", paramLabel = "KEY",
+            description = "e.g. category.create")
         String key;
 
-        @Parameters(index = "1", paramLabel = "VALUE", description = "the new value, as for -o KEY=VALUE "
+        @Parameters(index = "1", paramLabel = "VALUE",
+            description = "the new value, as for -o KEY=VALUE "
                 + "(branches also takes the edit instructions +<, +>, -<, ->, -PATTERN, =LIST)")
         String value;
 
@@ -191,9 +200,9 @@ public final class CtlCommand implements Callable<Integer> {
             ControlClient c = parent.client();
             String k = key(key);
             boolean branchKey = k.equals("branches") || k.equals("srcmounts");
-            if (branchKey && !force && (value.isEmpty() || value.equals("=") || value.equals("-"))) {
-                throw new CtlException(EXIT_BAD_VALUE, "'" + value + "' would leave the pool without branches "
-                        + "(and crashes mergerfs 2.33.5); add --force if you mean it");
+            if (branchKey && (value.isEmpty() || value.equals("=") || value.equals("-"))) {
+                // mergerfs-j refuses these itself; mergerfs 2.33.5 crashes on them, so never send them
+                throw new CtlException(EXIT_BAD_VALUE, "'" + value + "' would leave the pool without branches");
             }
             String before = c.get(k);
             c.set(k, value);
@@ -203,13 +212,15 @@ public final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "branches", description = "List, add or remove branches (no subcommand: list).",
+    @Command(name = "branches", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches [-h] [list | add | remove]",
+            description = "List, add or remove branches (no subcommand: list).",
             subcommands = {Branches.ListCmd.class, Branches.Add.class, Branches.Remove.class})
     static final class Branches implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
         boolean help;
 
         @Override
@@ -233,12 +244,14 @@ public final class CtlCommand implements Callable<Integer> {
             return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
         }
 
-        @Command(name = "list", description = "Show each branch with its mode and space.")
+        @Command(name = "list", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches list [-h]",
+            description = "Show each branch with its mode and space.")
         static final class ListCmd implements Callable<Integer> {
             @ParentCommand
             Branches parent;
 
-            @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+            @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
             boolean help;
 
             @Override
@@ -247,15 +260,18 @@ public final class CtlCommand implements Callable<Integer> {
             }
         }
 
-        @Command(name = "add", description = "Add branches at the end (or the front with --first).")
+        @Command(name = "add", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches add [-h] [--first] PATH[=MODE[,MINFREESPACE]]...",
+            description = "Add branches at the end (or the front with --first).")
         static final class Add implements Callable<Integer> {
             @ParentCommand
             Branches parent;
 
-            @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+            @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
             boolean help;
 
-            @Option(names = "--first", description = "put the new branches before the existing ones")
+            @Option(names = "--first",
+            description = "put the new branches before the existing ones")
             boolean first;
 
             @Parameters(arity = "1..*", paramLabel = "PATH[=MODE[,MINFREESPACE]]",
@@ -286,19 +302,20 @@ public final class CtlCommand implements Callable<Integer> {
             }
         }
 
-        @Command(name = "remove", description = "Remove every branch whose path matches one of the PATHs "
+        @Command(name = "remove", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches remove [-h] PATH...",
+            description = "Remove every branch whose path matches one of the PATHs "
                 + "(fnmatch patterns, e.g. '/mnt/disk[12]').")
         static final class Remove implements Callable<Integer> {
             @ParentCommand
             Branches parent;
 
-            @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+            @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = "show this help and exit")
             boolean help;
 
-            @Option(names = "--force", description = "allow removing every branch of the pool")
-            boolean force;
 
-            @Parameters(arity = "1..*", paramLabel = "PATH", description = "a branch path or pattern")
+            @Parameters(arity = "1..*", paramLabel = "PATH",
+            description = "a branch path or pattern")
             List<String> patterns;
 
             @Override
@@ -314,7 +331,7 @@ public final class CtlCommand implements Callable<Integer> {
                 }
                 List<BranchTable.Entry> current = BranchTable.parse(c.get("branches"));
                 // Same matching as the pool (fnmatch on each stored path), done here first so a typo is
-                // reported and the last branch is not removed by accident.
+                // reported and the pool is never emptied (mergerfs 2.33.5 would crash).
                 List<Branch> asBranches = new ArrayList<>();
                 for (BranchTable.Entry e : current) asBranches.add(new Branch(e.path(), Mode.RW));
                 int matched;
@@ -327,9 +344,9 @@ public final class CtlCommand implements Callable<Integer> {
                     throw new CtlException(EXIT_BAD_VALUE, "no branch matches " + String.join(" ", pats)
                             + "; the branches are: " + String.join(" ", current.stream().map(BranchTable.Entry::path).toList()));
                 }
-                if (matched == current.size() && !force) {
-                    throw new CtlException(EXIT_BAD_VALUE, "this would remove every branch of the pool; "
-                            + "add --force if you mean it");
+                if (matched == current.size()) {
+                    throw new CtlException(EXIT_BAD_VALUE, "this would remove every branch; a pool needs at least one "
+                            + "(add the new branch first, then remove the old ones)");
                 }
                 c.set("branches", "-" + String.join(":", pats));
                 return list(root);

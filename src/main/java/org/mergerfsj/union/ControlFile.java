@@ -90,6 +90,14 @@ public final class ControlFile {
             Config before = pool.config();
             try {
                 Config next = Options.set(before, key, text);
+                if (next.branches().isEmpty() && !before.branches().isEmpty()) {
+                    // With no branch the pool root cannot be stat'ed, and the kernel then refuses every path
+                    // below it, the control file included: nothing could add a branch back without a remount.
+                    // (2.33.5 crashes here instead.)
+                    LOG.info("control: refused {}='{}' (uid {}): it would leave the pool without branches", key, text,
+                            callerUid);
+                    return -Errno.EINVAL;
+                }
                 pool.publish(next);
                 LOG.info("control: {} changed from '{}' to '{}' (uid {})", key, render(before, key), render(next, key),
                         callerUid);

@@ -92,7 +92,7 @@ class CtlCommandTest {
                 assertTrue(bad.err.contains("invalid value 'bogus' for 'category.create'"), bad.err);
                 Run empty = ctl(m, "set", "branches", "");
                 assertEquals(ControlClient.EXIT_BAD_VALUE, empty.rc);
-                assertTrue(empty.err.contains("--force"), empty.err);
+                assertTrue(empty.err.contains("without branches"), empty.err);
                 assertSame(before, p.pool.config(), "nothing was published");
 
                 Run none = ctl(notAPool.toString(), "info");
@@ -147,12 +147,15 @@ class CtlCommandTest {
                 assertEquals(ControlClient.EXIT_BAD_VALUE, all.rc);
                 assertTrue(all.err.contains("every branch"), all.err);
                 assertEquals(2, paths(p).size());
-                assertEquals(0, ctl(m, "branches", "remove", "--force", p.root + "/b*").rc);
-                assertEquals(List.of(), paths(p));
-                Run emptyList = ctl(m, "branches", "list");
-                assertTrue(emptyList.out.contains("no branches"), emptyList.out);
-                assertEquals(0, ctl(m, "branches", "add", p.branch(0).toString(), p.branch(1).toString()).rc);
-                assertEquals(List.of(p.branch(0).toString(), p.branch(1).toString()), paths(p));
+                assertEquals(0, ctl(m, "set", "branches", "->").rc);
+                Run last = ctl(m, "set", "branches", "->");
+                assertEquals(ControlClient.EXIT_BAD_VALUE, last.rc, "the pool itself refuses to lose its last branch");
+                assertEquals(List.of(p.branch(0).toString()), paths(p));
+                Run list1 = ctl(m, "branches", "list");
+                assertEquals(0, list1.rc, list1.err);
+                assertEquals(2, list1.out.lines().count(), list1.out);
+                assertEquals(0, ctl(m, "branches", "add", p.branch(1).toString(), d3.toString()).rc);
+                assertEquals(List.of(p.branch(0).toString(), p.branch(1).toString(), d3.toString()), paths(p));
 
                 Run missingDir = ctl(m, "branches", "add", p.root + "/later");
                 assertEquals(0, missingDir.rc);

@@ -308,6 +308,15 @@ class ControlFileTest {
                 for (String[] s : steps) {
                     assertEquals(0, set(ctl, "branches", s[0]), s[0]);
                     assertEquals(s[1], get(ctl, "user.mergerfs.branches"), "after " + s[0]);
+                    if (s[0].equals("=" + b1)) {
+                        // never empty: an empty pool's root cannot be stat'ed, which would lock out the control
+                        // file too (2.33.5 crashes instead)
+                        for (String empty : List.of("->", "-<", "-" + b1, "-" + p.root + "/*", "", "=")) {
+                            assertEquals(-Errno.EINVAL, set(ctl, "branches", empty), "'" + empty + "'");
+                            assertEquals(-Errno.EINVAL, set(ctl, "srcmounts", empty), "'" + empty + "'");
+                        }
+                        assertEquals(b1 + "=RW", get(ctl, "user.mergerfs.branches"));
+                    }
                 }
                 // srcmounts takes the same instructions and reads back paths only
                 assertEquals(0, set(ctl, "srcmounts", "->"));
