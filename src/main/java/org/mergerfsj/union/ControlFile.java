@@ -70,62 +70,106 @@ public final class ControlFile {
         return reply(b.toByteArray(), out, size);
     }
 
+    /**
+     * A runtime change (CTL-05). The checks run in 2.33.5's order (name, key, XATTR_CREATE, read-only, value),
+     * with one addition: only root or the daemon's own user may change settings (EPERM), even when the
+     * kernel's permission check let a member of the control file's group through.
+     */
     int setxattr(String name, Pointer value, long size, int flags, int callerUid) {
         if (!name.startsWith(PREFIX)) return -Errno.ENOATTR;
-        if (callerUid != 0) return -Errno.EPERM;
+        String key = name.substring(PREFIX.length());
+        if (!isKey(pool.config(), key)) return -Errno.ENOATTR;
+        if (callerUid != 0 && callerUid != uid) return -Errno.EPERM;
         if ((flags & Posix.XATTR_CREATE) != 0) return -Errno.EEXIST;
         byte[] v = new byte[(int) size];
         if (size > 0) value.get(0, v, 0, v.length);
-        String key = name.substring(PREFIX.length());
         String text = new String(v, StandardCharsets.ISO_8859_1);
+        // One writer at a time: an edit like '+>/mnt/disk9' is read-modify-write on the live snapshot, and two
+        // concurrent edits must not lose one another. Readers never wait: they see the old or the new snapshot.
         synchronized (this) {
+            Config before = pool.config();
             try {
-                Config next = Options.set(pool.config(), key, text);
+                Config next = Options.set(before, key, text);
+                if (next.branches().isEmpty() && !before.branches().isEmpty()) {
+                    // With no branch the pool root cannot be stat'ed, and the kernel then refuses every path
+                    // below it, the control file included: nothing could add a branch back without a remount.
+                    // (2.33.5 crashes here instead.)
+                    LOG.info("control: refused {}='{}' (uid {}): it would leave the pool without branches", key, text,
+                            callerUid);
+                    return -Errno.EINVAL;
+                }
                 pool.publish(next);
-                LOG.info("set {}={}", key, text);
+                LOG.info("control: {} changed from '{}' to '{}' (uid {})", key, render(before, key), render(next, key),
+                        callerUid);
                 return 0;
             } catch (NoSuchKeyException e) {
                 return -Errno.ENOATTR;
             } catch (ReadOnlyKeyException e) {
+                LOG.info("control: refused to set read-only key {} (uid {})", key, callerUid);
                 return -Errno.EROFS;
             } catch (BadValueException e) {
-                LOG.warn("rejected {}={}: {}", key, text, e.getMessage());
+                LOG.info("control: refused {}='{}' (uid {}): {}", key, text, callerUid, e.getMessage());
                 return -Errno.EINVAL;
             }
         }
     }
 
-    /** user.mergerfs.basepath/relpath/fullpath/allpaths on an ordinary path (CTL-10). */
+    private static boolean isKey(Config c, String key) {
+        try {
+            Options.get(c, key);
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        }
+    }
+
+    private static String render(Config c, String key) {
+        try {
+            return Options.get(c, key);
+        } catch (NoSuchKeyException e) {
+            return "?";
+        }
+    }
+
+    /**
+     * user.mergerfs.basepath/relpath/fullpath/allpaths on an ordinary path (CTL-10). As in 2.33.5 the
+     * func.getxattr policy runs first, so every name (even an unknown one) on a missing path is ENOENT, and
+     * fullpath is basepath followed by the pool path (the root's fullpath ends in '/').
+     */
     int fileInfo(Config c, String path, String name, Pointer out, long size) throws PolicyException {
         String key = name.substring(PREFIX.length());
-        byte[] v;
+        Branch b = Pool.policy(c, Func.GETXATTR).search(c.branches(), path, pool.space()).get(0);
+        String v;
         switch (key) {
             case "relpath":
-                v = path.getBytes(StandardCharsets.ISO_8859_1);
+                v = path;
                 break;
             case "basepath":
-            case "fullpath": {
-                Branch b = Pool.policy(c, Func.GETXATTR).search(c.branches(), path, pool.space()).get(0);
-                String s = key.equals("basepath") ? b.path() : b.full(path);
-                v = s.getBytes(StandardCharsets.ISO_8859_1);
+                v = b.path();
                 break;
-            }
+            case "fullpath":
+                v = join(b.path(), path);
+                break;
             case "allpaths": {
-                ByteArrayOutputStream all = new ByteArrayOutputStream();
-                for (Branch b : c.branches()) {
-                    String full = b.full(path);
-                    if (Posix.C.lstat(Posix.path(full), Posix.scratch()) != 0) continue;
-                    if (all.size() > 0) all.write(0);
-                    all.writeBytes(full.getBytes(StandardCharsets.ISO_8859_1));
+                StringBuilder all = new StringBuilder();
+                for (Branch x : c.branches()) {
+                    if (Posix.C.lstat(Posix.path(x.full(path)), Posix.scratch()) != 0) continue;
+                    if (all.length() > 0) all.append('\0');
+                    all.append(join(x.path(), path));
                 }
-                if (all.size() == 0) return -Errno.ENOENT;
-                v = all.toByteArray();
+                if (all.length() == 0) return -Errno.ENOENT;
+                v = all.toString();
                 break;
             }
             default:
                 return -Errno.ENOATTR;
         }
-        return reply(v, out, size);
+        return reply(v.getBytes(StandardCharsets.ISO_8859_1), out, size);
+    }
+
+    /** mergerfs's branch + fusepath concatenation; a branch at "/" does not double the slash. */
+    static String join(String base, String fusePath) {
+        return base.endsWith("/") ? base + fusePath.substring(1) : base + fusePath;
     }
 
     static int reply(byte[] v, Pointer out, long size) {
