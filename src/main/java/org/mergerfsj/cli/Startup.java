@@ -193,6 +193,26 @@ final class Startup {
     }
 
     /**
+     * Starts building, on a second thread, the native glue the mount will need (libc and libfuse stubs, the
+     * FUSE callback closures): jnr-ffi generates those classes at run time, they are the larger part of
+     * start-up, and they do not depend on the options, so they need not wait for argument parsing. The
+     * throw-away FuseFs only primes jnr's per-type caches; the real one is built in Daemon.run.
+     */
+    static void warmUp() {
+        Thread t = new Thread(() -> {
+            try {
+                Class.forName("org.mergerfsj.fuse.FuseMount", true, Startup.class.getClassLoader());
+                new org.mergerfsj.fuse.FuseFs(null);
+                SyslogAppender.UnixDatagram.load();
+            } catch (Throwable e) {
+                LOG.debug("warm-up failed (the mount will do the same work): {}", e.toString());
+            }
+        }, "warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
      * systemd readiness (Type=notify): READY=1 with our pid to $NOTIFY_SOCKET, if systemd gave us one. Sent
      * only once the pool answers, so units ordered after this one see a live mount.
      */

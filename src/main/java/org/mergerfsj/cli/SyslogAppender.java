@@ -115,6 +115,11 @@ public final class SyslogAppender extends AppenderBase<ILoggingEvent> {
             }
         }
 
+        /** Loads the libc bindings ahead of the first message (Startup.warmUp). */
+        static void load() {
+            lib();
+        }
+
         /** An unbound, unconnected datagram socket (each send names its target), or -1. */
         static int open() {
             return lib().socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
