@@ -9,6 +9,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -24,7 +25,7 @@ final class Logging {
     private Logging() {}
 
     static void configure(String level, boolean toStderr) {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        LoggerContext ctx = context();
         ctx.reset();
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         if (toStderr) {
@@ -44,8 +45,26 @@ final class Logging {
     }
 
     static void setLevel(String level) {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+        context().getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+    }
+
+    /**
+     * logback's context. While another thread is still initialising slf4j (Startup.WarmUp touches classes
+     * with loggers), slf4j hands out a stand-in factory instead, so wait for the real one.
+     */
+    static LoggerContext context() {
+        ILoggerFactory f = LoggerFactory.getILoggerFactory();
+        for (int i = 0; !(f instanceof LoggerContext) && i < 2000; i++) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            f = LoggerFactory.getILoggerFactory();
+        }
+        if (!(f instanceof LoggerContext)) throw new IllegalStateException("slf4j is not bound to logback: " + f);
+        return (LoggerContext) f;
     }
 
     private static Encoder<ILoggingEvent> plainEncoder(LoggerContext ctx) {

@@ -65,7 +65,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (args.length > 0 && args[0].equals("ctl")) {
             System.exit(Ctl.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
-        Startup.warmUp();
+        Startup.WarmUp.start();
         CommandLine cl = command(new Main());
         System.exit(cl.execute(args));
     }

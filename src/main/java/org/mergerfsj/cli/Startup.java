@@ -196,20 +196,25 @@ final class Startup {
      * Starts building, on a second thread, the native glue the mount will need (libc and libfuse stubs, the
      * FUSE callback closures): jnr-ffi generates those classes at run time, they are the larger part of
      * start-up, and they do not depend on the options, so they need not wait for argument parsing. The
-     * throw-away FuseFs only primes jnr's per-type caches; the real one is built in Daemon.run.
+     * throw-away FuseFs only primes jnr's per-type caches; the real one is built in Daemon.run. A nested
+     * class, so that starting it does not first initialise Startup (whose logger sets up logback).
      */
-    static void warmUp() {
-        Thread t = new Thread(() -> {
-            try {
-                Class.forName("org.mergerfsj.fuse.FuseMount", true, Startup.class.getClassLoader());
-                new org.mergerfsj.fuse.FuseFs(null);
-                SyslogAppender.UnixDatagram.load();
-            } catch (Throwable e) {
-                LOG.debug("warm-up failed (the mount will do the same work): {}", e.toString());
-            }
-        }, "warm-up");
-        t.setDaemon(true);
-        t.start();
+    static final class WarmUp {
+        private WarmUp() {}
+
+        static void start() {
+            Thread t = new Thread(() -> {
+                try {
+                    Class.forName("org.mergerfsj.fuse.FuseMount", true, WarmUp.class.getClassLoader());
+                    new org.mergerfsj.fuse.FuseFs(null);
+                    SyslogAppender.UnixDatagram.load();
+                } catch (Throwable e) {
+                    LOG.debug("warm-up failed (the mount will do the same work): {}", e.toString());
+                }
+            }, "warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     /**
