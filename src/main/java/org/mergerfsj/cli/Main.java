@@ -136,8 +136,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             }
             if (Files.isDirectory(Path.of(b.path()))) any = true;
         }
-        if (!any && cfg.branchesMountTimeout() == 0) throw new BadValueException("no usable branch: none of the branch directories exists: "
-                + cfg.branches().stream().map(Branch::path).reduce((x, y) -> x + ":" + y).orElse(""));
+        // with branches-mount-timeout the disks may still be on their way; Startup re-checks after the wait
+        if (!any && cfg.branchesMountTimeout() == 0) {
+            throw new BadValueException("no usable branch: none of the branch directories exists: "
+                    + cfg.branches().stream().map(Branch::path).reduce((x, y) -> x + ":" + y).orElse(""));
+        }
     }
 
     /** The FUSE option list for a config: pass-throughs plus what mergerfs always adds (CLI-09). */

@@ -269,7 +269,9 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
         try {
-            if (LOG.isTraceEnabled()) LOG.trace("create {} mode={} flags={}", path, Long.toOctalString(mode), Integer.toOctalString(fi.flags.get()));
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("create {} mode={} flags={}", path, Long.toOctalString(mode), Integer.toOctalString(fi.flags.get()));
+            }
             FuseContext c = enter();
             long fh = fs.create(path, (int) mode, fi.flags.get(), c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
             if (fh < 0) return (int) fh;
@@ -357,7 +359,9 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
         try {
-            if (LOG.isTraceEnabled()) LOG.trace("fallocate fh={} mode={} offset={} length={}", fi.fh.get(), mode, off, length);
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("fallocate fh={} mode={} offset={} length={}", fi.fh.get(), mode, off, length);
+            }
             enter();
             return fs.fallocate(fi.fh.get(), mode, off, length);
         } catch (Throwable t) {
