@@ -65,6 +65,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (args.length > 0 && args[0].equals("ctl")) {
             System.exit(Ctl.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        Startup.WarmUp.start();
         CommandLine cl = command(new Main());
         System.exit(cl.execute(args));
     }
@@ -123,7 +124,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Startup checks that mergerfs leaves to the first failed operation; ours fail early and clearly. */
     static void check(Config cfg) throws BadValueException {
         Path mnt = Path.of(cfg.mountpoint());
-        if (!Files.isDirectory(mnt)) throw new BadValueException("mountpoint is not a directory: " + cfg.mountpoint());
+        // a dead pool at the mountpoint (ENOTCONN) is what lazy-umount-mountpoint clears; Startup re-checks
+        if (!Files.isDirectory(mnt) && !cfg.lazyUmountMountpoint()) {
+            throw new BadValueException("mountpoint is not a directory: " + cfg.mountpoint());
+        }
         if (cfg.branches().isEmpty()) throw new BadValueException("branches not set");
         boolean any = false;
         for (Branch b : cfg.branches()) {
@@ -132,8 +136,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             }
             if (Files.isDirectory(Path.of(b.path()))) any = true;
         }
-        if (!any) throw new BadValueException("no usable branch: none of the branch directories exists: "
-                + cfg.branches().stream().map(Branch::path).reduce((x, y) -> x + ":" + y).orElse(""));
+        // with branches-mount-timeout the disks may still be on their way; Startup re-checks after the wait
+        if (!any && cfg.branchesMountTimeout() == 0) {
+            throw new BadValueException("no usable branch: none of the branch directories exists: "
+                    + cfg.branches().stream().map(Branch::path).reduce((x, y) -> x + ":" + y).orElse(""));
+        }
     }
 
     /** The FUSE option list for a config: pass-throughs plus what mergerfs always adds (CLI-09). */
@@ -168,6 +175,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             raiseLimits();
             Pool pool = new Pool(cfg);
             pool.onPublish(c -> Logging.setLevel(c.logLevel()));
+            String notReady = Startup.prepare(cfg, s -> writeStatus(status, s),
+                    s -> { if (status != null) System.err.println("mergerfs-j: " + s); });
+            if (notReady != null) {
+                System.err.println("mergerfs-j: " + notReady);
+                writeStatus(status, "ERR");
+                return EXIT_USAGE;
+            }
             FuseFs fuse = new FuseFs(new UnionFs(pool));
             FuseMount mount;
             try {
@@ -186,6 +200,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             Shutdown.install(mount);
             LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
             writeStatus(status, "OK");
+            Startup.notifyReady();
             if (status != null) detachStdio();
             try {
                 mount.awaitStopped();

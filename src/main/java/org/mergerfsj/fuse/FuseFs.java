@@ -73,6 +73,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("getattr {}", path);
             enter();
             int r = fs.getattr(path, Struct.getMemory(stat));
             if (r == 0 && "/".equals(path)) rootServed = true;
@@ -85,6 +86,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("fgetattr {} fh={}", path, fi.fh.get());
             enter();
             return fs.fgetattr(fi.fh.get(), Struct.getMemory(stat));
         } catch (Throwable t) {
@@ -95,6 +97,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int access(String path, int mask) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("access {} mask={}", path, mask);
             enter();
             return fs.access(path, mask);
         } catch (Throwable t) {
@@ -105,6 +108,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int readlink(String path, Pointer buf, @size_t long size) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("readlink {}", path);
             enter();
             int[] err = new int[1];
             String target = fs.readlink(path, err);
@@ -122,6 +126,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int mknod(String path, long mode, long rdev) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("mknod {} mode={} rdev={}", path, Long.toOctalString(mode), rdev);
             FuseContext c = enter();
             return fs.mknod(path, (int) mode, rdev, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
         } catch (Throwable t) {
@@ -132,6 +137,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int mkdir(String path, long mode) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("mkdir {} mode={}", path, Long.toOctalString(mode));
             FuseContext c = enter();
             return fs.mkdir(path, (int) mode, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
         } catch (Throwable t) {
@@ -142,6 +148,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int unlink(String path) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("unlink {}", path);
             enter();
             return fs.unlink(path);
         } catch (Throwable t) {
@@ -152,6 +159,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int rmdir(String path) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("rmdir {}", path);
             enter();
             return fs.rmdir(path);
         } catch (Throwable t) {
@@ -162,6 +170,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int symlink(String target, String path) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("symlink {} -> {}", path, target);
             FuseContext c = enter();
             return fs.symlink(target, path, c.uid.intValue(), c.gid.intValue());
         } catch (Throwable t) {
@@ -172,6 +181,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int rename(String from, String to) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("rename {} {}", from, to);
             enter();
             return fs.rename(from, to);
         } catch (Throwable t) {
@@ -182,6 +192,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int link(String from, String to) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("link {} {}", from, to);
             FuseContext c = enter();
             return fs.link(from, to, c.uid.intValue(), c.gid.intValue());
         } catch (Throwable t) {
@@ -192,6 +203,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int chmod(String path, long mode) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("chmod {} mode={}", path, Long.toOctalString(mode));
             enter();
             return fs.chmod(path, (int) mode);
         } catch (Throwable t) {
@@ -202,6 +214,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("chown {} uid={} gid={}", path, uid, gid);
             enter();
             return fs.chown(path, (int) uid, (int) gid);
         } catch (Throwable t) {
@@ -212,6 +225,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int truncate(String path, long size) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("truncate {} size={}", path, size);
             enter();
             return fs.truncate(path, size);
         } catch (Throwable t) {
@@ -222,6 +236,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int utimens(String path, Timespec[] timespec) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("utimens {}", path);
             enter();
             long[] times;
             if (timespec == null || timespec.length < 2 || timespec[0] == null) {
@@ -239,6 +254,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("open {} flags={}", path, Integer.toOctalString(fi.flags.get()));
             enter();
             long fh = fs.open(path, fi.flags.get());
             if (fh < 0) return (int) fh;
@@ -253,6 +269,9 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("create {} mode={} flags={}", path, Long.toOctalString(mode), Integer.toOctalString(fi.flags.get()));
+            }
             FuseContext c = enter();
             long fh = fs.create(path, (int) mode, fi.flags.get(), c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
             if (fh < 0) return (int) fh;
@@ -267,6 +286,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fi.fh.get(), size, offset);
             return fs.read(fi.fh.get(), buf, size, offset);
         } catch (Throwable t) {
             return fail("read", path, t);
@@ -276,6 +296,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("write fh={} size={} offset={}", fi.fh.get(), size, offset);
             enter();
             return fs.write(fi.fh.get(), buf, size, offset);
         } catch (Throwable t) {
@@ -286,6 +307,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int statfs(String path, Statvfs stbuf) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("statfs {}", path);
             enter();
             return fs.statfs(path == null ? "/" : path, Struct.getMemory(stbuf));
         } catch (Throwable t) {
@@ -296,6 +318,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int flush(String path, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("flush fh={}", fi.fh.get());
             return fs.flush(fi.fh.get());
         } catch (Throwable t) {
             return fail("flush", path, t);
@@ -305,6 +328,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int release(String path, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("release fh={}", fi.fh.get());
             return fs.release(fi.fh.get());
         } catch (Throwable t) {
             return fail("release", path, t);
@@ -314,6 +338,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("fsync fh={} datasync={}", fi.fh.get(), isdatasync);
             return fs.fsync(fi.fh.get(), isdatasync != 0);
         } catch (Throwable t) {
             return fail("fsync", path, t);
@@ -323,6 +348,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("ftruncate fh={} size={}", fi.fh.get(), size);
             enter();
             return fs.ftruncate(fi.fh.get(), size);
         } catch (Throwable t) {
@@ -333,6 +359,9 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("fallocate fh={} mode={} offset={} length={}", fi.fh.get(), mode, off, length);
+            }
             enter();
             return fs.fallocate(fi.fh.get(), mode, off, length);
         } catch (Throwable t) {
@@ -343,6 +372,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int flock(String path, FuseFileInfo fi, int op) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("flock fh={} op={}", fi.fh.get(), op);
             return fs.flock(fi.fh.get(), op);
         } catch (Throwable t) {
             return fail("flock", path, t);
@@ -363,6 +393,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("setxattr {} {} size={} flags={}", path, name, size, flags);
             FuseContext c = enter();
             return fs.setxattr(path, name, value, size, flags, c.uid.intValue());
         } catch (Throwable t) {
@@ -373,6 +404,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("getxattr {} {} size={}", path, name, size);
             enter();
             return fs.getxattr(path, name, size == 0 ? null : value, size);
         } catch (Throwable t) {
@@ -383,6 +415,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("listxattr {} size={}", path, size);
             enter();
             return fs.listxattr(path, size == 0 ? null : list, size);
         } catch (Throwable t) {
@@ -393,6 +426,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int removexattr(String path, String name) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("removexattr {} {}", path, name);
             enter();
             return fs.removexattr(path, name);
         } catch (Throwable t) {
@@ -403,6 +437,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int opendir(String path, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("opendir {}", path);
             fi.fh.set(fs.opendir(path));
             return 0;
         } catch (Throwable t) {
@@ -417,6 +452,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("readdir {} fh={}", path, fi.fh.get());
             enter();
             long fh = fi.fh.get();
             List<org.mergerfsj.union.Dirs.Entry> entries = fs.readdir(fh, path);
@@ -443,6 +479,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int releasedir(String path, FuseFileInfo fi) {
         try {
+            if (LOG.isTraceEnabled()) LOG.trace("releasedir fh={}", fi.fh.get());
             return fs.releasedir(fi.fh.get());
         } catch (Throwable t) {
             return fail("releasedir", path, t);
@@ -451,6 +488,7 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
+        if (LOG.isTraceEnabled()) LOG.trace("fsyncdir {}", path);
         return -Errno.ENOSYS;
     }
 }
