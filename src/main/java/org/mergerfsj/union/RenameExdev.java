@@ -38,10 +38,12 @@ final class RenameExdev {
             Creds.becomeRoot();
             try {
                 if (Posix.mkdir(b.full(DIR), 01777) == 0) Posix.chmod(b.full(DIR), 01777);
-                mkdirs(b, Paths.parent(staged));
             } finally {
                 Creds.become(uid, gid);
             }
+            // as the caller: the staging dir is world-writable, so a symlink planted in it must not let
+            // a root mkdir land outside the branch
+            mkdirs(b, Paths.parent(staged));
             if (Posix.rename(b.full(from), b.full(staged)) < 0) {
                 undo(olds, from, staged);
                 return exdev;
