@@ -52,11 +52,14 @@ public final class Creds {
 
     private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
 
-    private record ProcEntry(int uid, int gid, int[] groups, long at) {}
+    /** A caller as the kernel names it: one thread may act as several users (file servers switch fsuid). */
+    private record Caller(int pid, int uid, int gid) {}
+
+    private record ProcEntry(int[] groups, long at) {}
 
     private record DbEntry(int[] groups, long at) {}
 
-    private static final ConcurrentHashMap<Integer, ProcEntry> BY_PID = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Caller, ProcEntry> BY_PID = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Long, DbEntry> BY_USER = new ConcurrentHashMap<>();
     /** One array per distinct group set, so threads compare identities instead of contents. */
     private static final ConcurrentHashMap<IntBuffer, int[]> SETS = new ConcurrentHashMap<>();
@@ -151,18 +154,20 @@ public final class Creds {
     private static int[] callerGroups(Current c, int uid, int gid, int pid) {
         if (pid <= 0) return groupsOf(uid, gid);
         long now = System.nanoTime();
-        ProcEntry e = BY_PID.get(pid);
-        if (e != null && e.uid == uid && e.gid == gid && now - e.at < PROC_TTL_NANOS) return e.groups;
+        Caller key = new Caller(pid, uid, gid);
+        ProcEntry e = BY_PID.get(key);
+        if (e != null && now - e.at < PROC_TTL_NANOS) return e.groups;
         // /proc may hide other users' processes (hidepid): read it as root
         if (c.fsuid != 0) {
             Posix.C.setfsuid(0);
             c.fsuid = 0;
         }
         int[] groups = ProcStatus.groups(pid, uid, gid);
-        if (groups == null) return groupsOf(uid, gid);
-        groups = canonical(groups);
+        // no match (the caller changed identity since, or /proc shows someone else): the database's answer,
+        // remembered like a real one so a mismatching caller does not cost a /proc read per request
+        groups = groups == null ? groupsOf(uid, gid) : canonical(groups);
         if (BY_PID.size() > MAX_CACHE) BY_PID.clear();
-        BY_PID.put(pid, new ProcEntry(uid, gid, groups, now));
+        BY_PID.put(key, new ProcEntry(groups, now));
         return groups;
     }
 
