@@ -49,7 +49,7 @@ public final class FuseFs extends FuseStubFS {
     /** Becomes the caller; returns the context for uid/gid/umask. */
     private FuseContext enter() {
         FuseContext c = getContext();
-        Creds.become(c.uid.intValue(), c.gid.intValue());
+        Creds.become(c.uid.intValue(), c.gid.intValue(), c.pid.intValue());
         return c;
     }
 

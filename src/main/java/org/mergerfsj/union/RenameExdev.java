@@ -34,28 +34,27 @@ final class RenameExdev {
         }
         int uid = Creds.currentUid(), gid = Creds.currentGid();
         String staged = DIR + from;
-        // staging runs as root, as in 2.33.5: the parents are cloned (with their metadata) under the hidden
-        // directory, which is created 01777 when missing
-        Creds.becomeRoot();
-        try {
-            for (int i = 0; i < olds.size(); i++) {
-                Branch b = olds.get(i);
-                Branch hidden = new Branch(b.full(DIR), b.mode());
-                if (Posix.lstat(hidden.path()) == null && Posix.mkdir(hidden.path(), 01777) == 0) {
-                    Posix.chmod(hidden.path(), 01777);
+        for (int i = 0; i < olds.size(); i++) {
+            Branch b = olds.get(i);
+            Creds.becomeRoot();
+            try {
+                if (Posix.lstat(b.full(DIR)) == null && Posix.mkdir(b.full(DIR), 01777) == 0) {
+                    Posix.chmod(b.full(DIR), 01777);
                 }
-                int r = ClonePath.cloneAsRootFrom(b, hidden, Paths.parent(from));
-                // an earlier rename may have staged the same name and a symlink still points at it:
-                // never replace it (2.33.5 would, losing that file's data); fall back to EXDEV instead
-                if (r >= 0 && Posix.lstat(b.full(staged)) != null) r = -org.mergerfsj.posix.Errno.EEXIST;
-                if (r >= 0) r = Posix.rename(b.full(from), b.full(staged));
-                if (r < 0) {
-                    undo(olds.subList(0, i), from, staged);
-                    return exdev;
-                }
+            } finally {
+                Creds.become(uid, gid);
             }
-        } finally {
-            Creds.become(uid, gid);
+            // as the caller: the staging dir is world-writable, so a symlink planted in it must not let
+            // a root mkdir land outside the branch
+            mkdirs(b, Paths.parent(staged));
+            // an earlier rename may have staged the same name and a symlink still points at it:
+            // never replace it (2.33.5 would, losing that file's data); fall back to EXDEV instead
+            int r = Posix.lstat(b.full(staged)) != null ? -org.mergerfsj.posix.Errno.EEXIST
+                    : Posix.rename(b.full(from), b.full(staged));
+            if (r < 0) {
+                undo(olds.subList(0, i), from, staged);
+                return exdev;
+            }
         }
         String target = c.renameExdev() == org.mergerfsj.config.RenameExdev.ABS_SYMLINK
                 ? c.mountpoint() + staged

@@ -159,7 +159,33 @@ public final class UnionFs {
     public int chmod(String path, int mode) {
         if (ControlFile.PATH.equals(path)) return -Errno.ENOENT;
         Config c = pool.config();
-        return actOnAll(c, Func.CHMOD, Func.GETATTR, path, full -> Posix.chmod(full, mode));
+        return actOnAll(c, Func.CHMOD, Func.GETATTR, path, full -> chmodOne(full, mode));
+    }
+
+    /**
+     * chmod on one branch. When someone who may write a set-id file but does not own it writes or truncates
+     * it, the kernel (libfuse2 has no kill-priv flag) asks us to chmod the set-id bits away as that caller,
+     * which the branch refuses. POSIX says the write clears them, so exactly that change (a regular file,
+     * only S_ISUID/S_ISGID removed, the caller has it open for writing) is made as root, on a pinned fd.
+     */
+    static int chmodOne(String full, int mode) {
+        int r = Posix.chmod(full, mode);
+        if (r != -Errno.EPERM) return r;
+        int fd = Posix.open(full, Posix.O_WRONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_NOCTTY, 0);
+        if (fd < 0) return r;
+        try {
+            Stat s = Posix.fstat(fd);
+            int have = s == null ? 0 : s.mode & 07777, want = mode & 07777;
+            int dropped = have & ~want;
+            boolean killPriv = s != null && s.isReg() && (want & ~have) == 0 && dropped != 0
+                    && (dropped & ~(Posix.S_ISUID | Posix.S_ISGID)) == 0;
+            if (!killPriv) return r;
+            int[] out = {r};
+            asRoot(() -> out[0] = Posix.check(Posix.C.fchmod(fd, want)), Creds.currentUid(), Creds.currentGid());
+            return out[0];
+        } finally {
+            Posix.close(fd);
+        }
     }
 
     public int chown(String path, int uid, int gid) {
