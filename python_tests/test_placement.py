@@ -171,8 +171,10 @@ def _msp_setup(branches):
     os.setxattr(leaf, "user.tag", b"cloned")
 
 
-def test_mspmfs_walks_up_to_shared_ancestor(make_pool):
-    pool = make_pool(opts="category.create=mspmfs", modes=["NC", "RW", "RW"], branch_setup=_msp_setup)
+@pytest.mark.parametrize("policy", ["mspmfs", "msplfs", "msplus", "msppfrd"])
+def test_msp_walks_up_to_shared_ancestor(make_pool, policy):
+    pool = make_pool(opts="category.create=" + policy, modes=["NC", "RW", "RW"],
+                     branch_setup=_msp_setup)
     touch(pool, "d1/d2/f")
     pool.assert_on("d1/d2/f", [1])
     pool.assert_on("d1/d2", [0, 1])
@@ -221,6 +223,42 @@ def test_clonepath_leaves_existing_dirs_alone(make_pool):
     touch(pool, "x/y/f")
     pool.assert_on("x/y/f", [0])
     assert stat.S_IMODE(os.stat(pool.b(0, "x")).st_mode) == 0o755
+
+
+# ---------------------------------------------------------------------------------------------
+# random policies, erofs
+
+@pytest.mark.parametrize("policy", ["rand", "eprand", "pfrd", "eppfrd"])
+def test_random_policies_spread_over_branches(make_pool, policy):
+    # POL-18..21: on one fs every branch has the same weight; 45 files on a single branch
+    # would happen with probability 3 * 3**-45
+    pool = make_pool(opts="category.create=" + policy)
+    for i in range(45):
+        touch(pool, "f%02d" % i)
+    used = set()
+    for i in range(45):
+        on = pool.on("f%02d" % i)
+        assert len(on) == 1
+        used.add(on[0])
+    assert len(used) >= 2
+
+
+def test_pfrd_never_picks_a_full_branch(make_pool):
+    # POL-18: weight = free space; branches failing minfreespace are filtered first
+    pool = make_pool(tmpfs=["4m", "64m", "64m"], opts="category.create=pfrd,minfreespace=8M")
+    for i in range(20):
+        touch(pool, "f%02d" % i)
+        assert pool.on("f%02d" % i) != [0]
+
+
+def test_erofs_policy(make_pool):
+    # POL-29: erofs makes a function read-only
+    pool = make_pool(opts="func.mkdir=erofs,func.unlink=erofs")
+    pool.write_branch(0, "f", b"x")
+    assert errno_of(os.mkdir, pool.p("d")) == errno.EROFS
+    assert errno_of(os.unlink, pool.p("f")) == errno.EROFS
+    touch(pool, "g")                       # func.create untouched
+    pool.assert_on("f", [0])
 
 
 # ---------------------------------------------------------------------------------------------
