@@ -2,20 +2,21 @@
 
 import os
 import signal
+import threading
 import warnings
 
 import pytest
 
 import mfstest
 
-TEST_TIMEOUT_S = int(os.environ.get("MFSTEST_TIMEOUT", "120"))
+TEST_TIMEOUT_S = int(os.environ.get("MFSTEST_TIMEOUT", "60"))
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "impl_only(*names): run only for these implementations (others skip)")
     config.addinivalue_line(
-        "markers", "needs_reference: needs /usr/bin/mergerfs regardless of MERGERFS_IMPLS")
+        "markers", "timeout_s(n): per-test time limit in seconds (default MFSTEST_TIMEOUT)")
     try:
         config._mfs_impls = mfstest.selected_impls()
     except ValueError as e:
@@ -101,16 +102,33 @@ def tmpdir_root():
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """Per-test wall clock limit (a hung FUSE call must not hang the run forever)."""
+    """Per-test wall clock limit (MFSTEST_TIMEOUT, or @pytest.mark.timeout_s(N)).
+
+    A SIGALRM alone cannot stop a test blocked inside a hung FUSE request (the kernel keeps
+    waiting for the daemon after a non-fatal signal), so a watchdog thread first kills the
+    daemons of our own mounts, which makes the blocked call fail, then raises in the test."""
+    marker = item.get_closest_marker("timeout_s")
+    limit = marker.args[0] if marker else TEST_TIMEOUT_S
+    fired = []
+
     def on_alarm(signum, frame):
-        raise TimeoutError("test exceeded %d s" % TEST_TIMEOUT_S)
+        raise TimeoutError("test exceeded %d s%s" % (
+            limit, "; killed the daemons of " + ", ".join(fired) if fired else ""))
+
+    def watchdog():
+        if mfstest._session_root:
+            fired.extend(mfstest.emergency_abort(mfstest._session_root))
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)
 
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TEST_TIMEOUT_S)
+    timer = threading.Timer(limit, watchdog)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.alarm(0)
+        timer.cancel()
+        timer.join()
         signal.signal(signal.SIGALRM, old)
 
 

@@ -132,7 +132,8 @@ def mountpoints():
 
 def mount_entry(path):
     """The /proc/mounts line fields (source, target, type, options) for path, or None."""
-    path = os.path.realpath(path)
+    # no realpath(): it would lstat the mount root, which hangs when the daemon does
+    path = os.path.normpath(path)
     found = None
     with open("/proc/mounts") as f:
         for line in f:
@@ -194,6 +195,23 @@ def _holds_dev_fuse(pid):
     return False
 
 
+def daemon_pids_by_argv(mnt):
+    """Live processes (not us) with mnt in their argv, those holding /dev/fuse first.
+
+    Touches only /proc, never the mount, so it is safe while the mount is hung."""
+    me = os.getpid()
+    candidates = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        args = _cmdline(entry)
+        if any(a == mnt or a.rstrip("/") == mnt or a.endswith("=" + mnt) for a in args) \
+                and pid_alive(int(entry)):
+            candidates.append(int(entry))
+    with_fuse = sorted(p for p in candidates if _holds_dev_fuse(p))
+    return with_fuse + sorted(p for p in candidates if p not in with_fuse)
+
+
 def find_daemon_pid(mnt):
     """PID of the daemon serving mnt.
 
@@ -209,18 +227,8 @@ def find_daemon_pid(mnt):
             return pid
     except (OSError, ValueError):
         pass
-    me = os.getpid()
-    candidates = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        args = _cmdline(entry)
-        if any(a == mnt or a.rstrip("/") == mnt or a.endswith("=" + mnt) for a in args) \
-                and pid_alive(int(entry)):
-            candidates.append(int(entry))
-    with_fuse = [p for p in candidates if _holds_dev_fuse(p)]
-    pool = with_fuse or candidates
-    return min(pool) if pool else None
+    pids = daemon_pids_by_argv(mnt)
+    return pids[0] if pids else None
 
 
 def stop_pid(pid, term_after=5.0, kill_after=10.0):
@@ -243,6 +251,27 @@ def stop_pid(pid, term_after=5.0, kill_after=10.0):
         return "term"
     wait_until(lambda: not pid_alive(pid), 5)
     return "kill"
+
+
+def emergency_abort(root):
+    """Break every FUSE mount under root without touching it: SIGKILL its daemon (closing
+    /dev/fuse aborts the connection, so calls blocked in the mount return ENOTCONN) and detach
+    it. Used by the per-test watchdog; only ever applied to our own session dir."""
+    hit = []
+    for m in mountpoints():
+        if m != root and not m.startswith(root + "/"):
+            continue
+        entry = mount_entry(m)
+        if entry is None or not entry[2].startswith("fuse"):
+            continue
+        for pid in daemon_pids_by_argv(m):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        fusermount_unmount(m, lazy=True)
+        hit.append(m)
+    return hit
 
 
 def fusermount_unmount(mnt, lazy=True):

@@ -191,6 +191,7 @@ SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 
+@pytest.mark.timeout_s(300)
 def test_random_operations(make_pool, impl, impls):
     mode = diff_mode(impls)
     if mode == "mergerfs":
