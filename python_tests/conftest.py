@@ -57,24 +57,34 @@ def impls(request):
     return [mfstest.Impl(n) for n in request.config._mfs_impls]
 
 
-@pytest.fixture
-def make_pool(impl, request):
-    """Factory: make_pool(nbranches=3, opts="", branch_setup=None, modes=None, tmpfs=None, ...).
+@pytest.fixture(scope="session")
+def pool_cache():
+    cache = mfstest.PoolCache(enabled=os.environ.get("MFSTEST_REUSE", "1") != "0")
+    yield cache
+    for note in cache.close_all():
+        warnings.warn(note)
 
-    Every pool is unmounted (fusermount -uz) and its daemon reaped in teardown, whatever the
-    test did; a daemon that had to be signalled after the unmount is reported as a warning."""
+
+@pytest.fixture
+def make_pool(impl, pool_cache):
+    """Factory: make_pool(nbranches=3, opts="", branch_setup=None, modes=None, tmpfs=None,
+    fresh=False, impl_override=None, ...) -> mfstest.Pool.
+
+    Pools with the same mount-time options are reused between tests (mfstest.PoolCache); pass
+    fresh=True, tmpfs=..., or any other mount_pool argument to get a pool of one's own. After
+    the test a pool is reset and kept, or unmounted (fusermount -uz) and its daemon reaped; a
+    daemon that had to be signalled after the unmount is reported as a warning."""
     pools = []
 
     def factory(nbranches=3, opts=None, impl_override=None, **kw):
-        pool = mfstest.mount_pool(impl_override or impl, nbranches=nbranches, opts=opts, **kw)
+        pool = pool_cache.get(impl_override or impl, nbranches=nbranches, opts=opts, **kw)
         pools.append(pool)
         return pool
 
-    factory.pools = pools
     yield factory
     notes = []
     for pool in reversed(pools):
-        note = pool.close()
+        note = pool_cache.release(pool)
         if note:
             notes.append(note)
     for note in notes:
@@ -87,49 +97,58 @@ def pool(make_pool):
     return make_pool()
 
 
-@pytest.fixture
-def tmpdir_root():
-    """A fresh temp dir under the session root, for tests that mount by hand (test_cli)."""
-    import shutil
-    root = mfstest.new_root("cli-")
-    yield root
-    leftovers = [m for m in mfstest.mountpoints() if m == root or m.startswith(root + "/")]
-    for m in leftovers:
-        mfstest.fusermount_unmount(m)
-    if not leftovers:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    """Per-test wall clock limit (MFSTEST_TIMEOUT, or @pytest.mark.timeout_s(N)).
+class _Watchdog:
+    """Wall clock limit for one test phase (MFSTEST_TIMEOUT, or @pytest.mark.timeout_s(N)).
 
     A SIGALRM alone cannot stop a test blocked inside a hung FUSE request (the kernel keeps
     waiting for the daemon after a non-fatal signal), so a watchdog thread first kills the
     daemons of our own mounts, which makes the blocked call fail, then raises in the test."""
-    marker = item.get_closest_marker("timeout_s")
-    limit = marker.args[0] if marker else TEST_TIMEOUT_S
-    fired = []
 
-    def on_alarm(signum, frame):
-        raise TimeoutError("test exceeded %d s%s" % (
-            limit, "; killed the daemons of " + ", ".join(fired) if fired else ""))
+    def __init__(self, item, phase):
+        marker = item.get_closest_marker("timeout_s")
+        self.limit = marker.args[0] if (marker and phase == "call") else TEST_TIMEOUT_S
+        self.phase = phase
+        self.fired = []
 
-    def watchdog():
+    def _on_alarm(self, signum, frame):
+        raise TimeoutError("test %s exceeded %d s%s" % (
+            self.phase, self.limit,
+            "; killed the daemons of " + ", ".join(self.fired) if self.fired else ""))
+
+    def _fire(self):
         if mfstest._session_root:
-            fired.extend(mfstest.emergency_abort(mfstest._session_root))
+            self.fired.extend(mfstest.emergency_abort(mfstest._session_root))
         signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)
 
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    timer = threading.Timer(limit, watchdog)
-    timer.daemon = True
-    timer.start()
-    try:
+    def __enter__(self):
+        self.old = signal.signal(signal.SIGALRM, self._on_alarm)
+        self.timer = threading.Timer(self.limit, self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        self.timer.join()
+        signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with _Watchdog(item, "setup"):
         yield
-    finally:
-        timer.cancel()
-        timer.join()
-        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with _Watchdog(item, "call"):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    with _Watchdog(item, "teardown"):
+        yield
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -12,7 +12,6 @@ mount is in a fresh ``tempfile.mkdtemp`` under /tmp, only our own mounts are unm
 our own daemons are signalled, always by PID.
 """
 
-import errno
 import hashlib
 import os
 import shutil
@@ -95,10 +94,6 @@ class Impl:
         if opts:
             argv += ["-o", opts]
         return argv + [branches, mnt]
-
-    def run(self, *args, timeout=CMD_TIMEOUT_S):
-        """Run the binary with raw args (no mount bookkeeping); returns CompletedProcess."""
-        return run(self.argv(*args), timeout=timeout, check=False)
 
     def expect(self, **per_impl):
         """Pick the expectation for this implementation: impl.expect(mergerfs=X, mergerfs_j=Y)."""
@@ -317,7 +312,6 @@ class Pool:
         self.opts = opts
         self.branch_arg = branch_arg
         self.pid = None
-        self.proc = None
         self.tmpfs = []
         self.closed = False
         self.teardown_note = None
@@ -389,15 +383,51 @@ class Pool:
             value = value.encode()
         os.setxattr(self.ctl, "user.mergerfs." + key, value, flags)
 
-    def ctl_keys(self):
-        return os.listxattr(self.ctl)
-
     def xattr(self, rel, name):
         return os.getxattr(self.p(rel), name)
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def mounted(self):
-        return is_mounted(self.mnt)
+    # -- reuse between tests (see PoolCache) ---------------------------------------------------
+    def snapshot_settings(self):
+        self.settings = {n[len(KEY_PREFIX):]: os.getxattr(self.ctl, n).decode()
+                         for n in os.listxattr(self.ctl)}
+
+    def apply(self, runtime_opts, modes):
+        """Apply -o items that are runtime keys, and branch modes, through the control file."""
+        for key, value in runtime_opts:
+            self.ctl_set(key, value)
+        if modes:
+            self.ctl_set("branches", ":".join(
+                b + ("=" + m if m else "") for b, m in zip(self.branches, modes)))
+
+    def reset(self):
+        """Bring a used pool back to its just-mounted state: every setting as snapshotted,
+        empty branches, nothing else in the pool dir. False when that failed (or the daemon
+        is gone), in which case the pool must be closed instead of reused."""
+        if self.closed or not pid_alive(self.pid) or not is_mounted(self.mnt):
+            return False
+        try:
+            for _ in range(2):   # branches first: other keys may depend on it
+                for key, value in self.settings.items():
+                    if key.startswith("category.") or key == "srcmounts" or key in READ_ONLY_KEYS:
+                        continue
+                    if self.ctl_get(key) != value:
+                        self.ctl_set(key, value)
+            if {n[len(KEY_PREFIX):]: os.getxattr(self.ctl, n).decode()
+                    for n in os.listxattr(self.ctl)} != self.settings:
+                return False
+            keep = set(os.path.basename(b) for b in self.branches) | {os.path.basename(self.mnt)}
+            for name in os.listdir(self.root):
+                if name not in keep:
+                    wipe_path(os.path.join(self.root, name))
+            for b in self.branches:
+                os.chmod(b, 0o755)
+                os.chown(b, 0, 0)
+                for name in os.listdir(b):
+                    wipe_path(os.path.join(b, name))
+            return os.listdir(self.mnt) == []
+        except OSError:
+            return False
 
     def close(self):
         """Unmount (fusermount -uz), reap the daemon by PID, unmount our tmpfs, remove the dir.
@@ -415,9 +445,6 @@ class Pool:
             how = stop_pid(self.pid)
             if how != "exited":
                 note = "daemon %s for %s needed %s after unmount" % (self.pid, self.mnt, how)
-            if self.proc is not None and self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
         finally:
             for path in reversed(self.tmpfs):
                 umount_path(path)
@@ -425,6 +452,95 @@ class Pool:
                 shutil.rmtree(self.root, ignore_errors=True)
         self.teardown_note = note
         return note
+
+
+def wipe_path(path):
+    """Remove a file or a whole tree (as root, whatever the modes)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        for dirpath, dirnames, _ in os.walk(path):
+            for d in dirnames:
+                full = os.path.join(dirpath, d)
+                if not os.path.islink(full):
+                    os.chmod(full, 0o755)
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+KEY_PREFIX = "user.mergerfs."
+READ_ONLY_KEYS = {"async_read", "cache.symlinks", "cache.writeback", "fsname", "fuse_msg_size",
+                  "mount", "nullrw", "pid", "readdirplus", "threads", "version"}   # CTL-07
+
+
+def split_opts(opts):
+    """Split an -o string into (mount-time items, runtime (key, value) pairs).
+
+    key=value items whose key can be set through /.mergerfs go to the runtime list; bare
+    flags and read-only or FUSE-level options must be given when mounting."""
+    mount, runtime = [], []
+    for item in (x.strip() for x in (opts or "").split(",")):
+        if not item:
+            continue
+        key, eq, value = item.partition("=")
+        if eq and key not in READ_ONLY_KEYS and key not in ("fsname", "subtype", "uid", "gid",
+                                                             "umask", "config", "max_read"):
+            runtime.append((key, value))
+        else:
+            mount.append(item)
+    return ",".join(mount), runtime
+
+
+class PoolCache:
+    """Keeps mounted pools between tests so most tests do not pay a daemon start.
+
+    A test that asks for a pool whose mount-time options match a cached one gets it back
+    reset (settings as when mounted, branches empty); its runtime options, branch modes and
+    branch contents are then applied through the control file and the branch dirs, which the
+    pool sees at once because every pool runs with the kernel's attr/entry caches off.
+    Option parsing at mount time is covered by test_cli and test_control's fresh mounts."""
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self.idle = {}
+
+    def get(self, impl, nbranches=3, opts=None, branch_setup=None, modes=None, base_opts=True,
+            fresh=False, **kw):
+        if fresh or kw or not self.enabled:
+            pool = mount_pool(impl, nbranches=nbranches, opts=opts, branch_setup=branch_setup,
+                              modes=modes, base_opts=base_opts, **kw)
+            pool.cache_key = None
+            return pool
+        if base_opts:
+            mount_opts, runtime = split_opts(opts)
+        else:
+            mount_opts, runtime = opts, []     # exactly these options, as a user would type them
+        key = (impl.name, nbranches, base_opts, mount_opts)
+        pool = self.idle.pop(key, None)
+        if pool is None:
+            pool = mount_pool(impl, nbranches=nbranches, opts=mount_opts, base_opts=base_opts)
+            pool.snapshot_settings()
+        pool.cache_key = key
+        try:
+            pool.apply(runtime, modes)
+            if branch_setup is not None:
+                branch_setup(pool.branches)
+        except BaseException:
+            self.release(pool)
+            raise
+        return pool
+
+    def release(self, pool):
+        """Called after the test: keep the pool if it resets cleanly, else close it."""
+        key = getattr(pool, "cache_key", None)
+        if key is not None and key not in self.idle and pool.reset():
+            self.idle[key] = pool
+            return None
+        return pool.close()
+
+    def close_all(self):
+        notes = [p.close() for p in self.idle.values()]
+        self.idle.clear()
+        return [n for n in notes if n]
 
 
 def new_root(prefix="pool-"):
@@ -484,7 +600,6 @@ def start(pool, extra_args=()):
     """Run the daemon command for pool, wait for the mount, record the PID."""
     argv = pool.impl.mount_argv(pool.opts, pool.branch_arg, pool.mnt) + list(extra_args)
     cp = run(argv, timeout=CMD_TIMEOUT_S, check=False)
-    pool.proc_result = cp
     if cp.returncode != 0:
         raise MountError("%s exited %d\nstdout: %s\nstderr: %s"
                          % (" ".join(argv), cp.returncode, cp.stdout, cp.stderr), cp)
@@ -549,4 +664,3 @@ def describe(path):
     return d
 
 
-__all__ = [n for n in dir() if not n.startswith("_")] + ["errno"]

@@ -17,8 +17,6 @@ holding it (ff search, OP-GA-01/OP-RD-01) has.
 
 import errno
 import os
-import shutil
-import stat
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -128,12 +126,7 @@ def same_result(o, got, model):
 
 def wipe(d):
     for name in os.listdir(d):
-        full = os.path.join(d, name)
-        if os.path.isdir(full) and not os.path.islink(full):
-            os.chmod(full, 0o755)
-            shutil.rmtree(full)
-        else:
-            os.unlink(full)
+        mfstest.wipe_path(os.path.join(d, name))
 
 
 def seed(pool):
