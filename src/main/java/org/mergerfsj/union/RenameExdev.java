@@ -67,6 +67,13 @@ final class RenameExdev {
         return 0;
     }
 
+    /** Creates the staging parents as the caller (mode 0777 minus nothing: the caller's own dirs). */
+    private static void mkdirs(Branch b, String dir) {
+        if (dir.equals("/") || Posix.lstat(b.full(dir)) != null) return;
+        mkdirs(b, Paths.parent(dir));
+        Posix.mkdir(b.full(dir), 0777);
+    }
+
     private static void undo(List<Branch> olds, String from, String staged) {
         for (Branch b : olds) Posix.rename(b.full(staged), b.full(from));
     }
