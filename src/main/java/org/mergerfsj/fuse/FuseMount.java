@@ -31,6 +31,9 @@ public final class FuseMount implements AutoCloseable {
     private static final int OPS_SIZE = 360;
     private static final int FUSE_BUF_SIZE = 40;
     private static final int MAX_WORKERS = 64;
+    static final int POLL_MILLIS = 200;
+    static final long JOIN_MILLIS = 3000;
+    private static final int F_GETFL = 3, F_SETFL = 4, F_SETFD = 2, FD_CLOEXEC = 1;
 
     private final String mountpoint;
     private final FuseFs fs;
@@ -40,7 +43,8 @@ public final class FuseMount implements AutoCloseable {
     private Pointer fuse;
     private Pointer se;
     private long bufSize;
-    private int connection = -1; // minor device number of the FUSE connection, for abort
+    private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
+    private int devFd = -1;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
@@ -108,6 +112,10 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         connection = findConnection(mountpoint);
+        devFd = F.fuse_chan_fd(ch);
+        // non-blocking device: idle workers poll with a timeout, so close() never needs to interrupt a read
+        Sys.LIB.fcntl(devFd, F_SETFL, Sys.LIB.fcntl(devFd, F_GETFL, 0) | Posix.O_NONBLOCK);
+        Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
         for (int i = 0; i < minWorkers; i++) spawn();
     }
 
@@ -127,7 +135,9 @@ public final class FuseMount implements AutoCloseable {
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
         try {
-            while (!closing.get() && F.fuse_session_exited(se) == 0) {
+            // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
+            // and close() only calls fuse_session_exit once every worker is out of this loop.
+            while (!closing.get()) {
                 buf.putLong(0, bufSize);
                 buf.putInt(8, 0);
                 buf.putAddress(16, mem.address());
@@ -136,9 +146,15 @@ public final class FuseMount implements AutoCloseable {
                 chp.putAddress(0, ch.address());
                 idle.incrementAndGet();
                 int r = F.fuse_session_receive_buf(se, buf, chp);
+                if (r == -Errno.EAGAIN) {
+                    // the device is non-blocking: wait for the next request, but look at closing regularly
+                    Sys.LIB.poll(pollFd(), 1, POLL_MILLIS);
+                    idle.decrementAndGet();
+                    continue;
+                }
                 int nowIdle = idle.decrementAndGet();
-                if (r == -Errno.EINTR || r == -Errno.EAGAIN) continue;
-                if (r <= 0) break;
+                if (r == -Errno.EINTR) continue;
+                if (r <= 0) break; // 0: connection gone (ENODEV) or session exited; <0: device error
                 if (nowIdle == 0) spawn(); // last idle reader took a request: keep one reading
                 F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
             }
@@ -148,6 +164,17 @@ public final class FuseMount implements AutoCloseable {
             if (live.decrementAndGet() == 0) stopped.countDown();
         }
     }
+
+    /** A struct pollfd {fd, POLLIN} for this worker's wait on the device. */
+    private Pointer pollFd() {
+        Pointer p = POLL_FD.get();
+        p.putInt(0, devFd);
+        p.putShort(4, (short) 1 /* POLLIN */);
+        p.putShort(6, (short) 0);
+        return p;
+    }
+
+    private static final ThreadLocal<Pointer> POLL_FD = ThreadLocal.withInitial(() -> Memory.allocateDirect(RT, 8, true));
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
@@ -181,30 +208,48 @@ public final class FuseMount implements AutoCloseable {
         return mountpoint;
     }
 
-    /** Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent. */
+    /**
+     * Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent; returns within
+     * about {@link #JOIN_MILLIS} even when a worker is stuck in a branch call.
+     *
+     * <p>Order: stop the workers (they look at {@code closing} at least every {@link #POLL_MILLIS}),
+     * detach our mount if it is still there, then cut the kernel connection by replacing the device fd
+     * with /dev/null (clients still waiting get ECONNABORTED instead of hanging), and only when every
+     * worker has left libfuse, free its state. fuse_session_exit is not called while workers run: libfuse
+     * drops (never answers) a request read after the session exited, which left clients hanging forever.
+     */
     @Override
     public synchronized void close() {
         if (destroyed) return;
         synchronized (workers) {
             closing.set(true);
         }
-        F.fuse_session_exit(se);
-        if (live.get() > 0) {
-            if (isMounted(mountpoint)) lazyUnmount(mountpoint);
-            waitWorkers(3000);
-            if (live.get() > 0) {
-                abortConnection();
-                waitWorkers(3000);
-            }
-        }
-        if (live.get() > 0) {
-            LOG.error("{} FUSE worker(s) did not stop; leaving libfuse state allocated", live.get());
-            destroyed = true;
-            return;
-        }
-        F.fuse_unmount(Posix.path(mountpoint), ch);
-        F.fuse_destroy(fuse);
+        if (connection >= 0 ? isOurs() : isMounted(mountpoint)) lazyUnmount(mountpoint);
+        waitWorkers(JOIN_MILLIS);
+        cutConnection();
+        if (live.get() > 0) waitWorkers(1000);
         destroyed = true;
+        if (live.get() > 0) {
+            LOG.error("{} FUSE worker(s) stuck in a branch call did not stop; leaving libfuse state allocated", live.get());
+        } else {
+            F.fuse_session_exit(se);
+            F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
+        }
+        stopped.countDown(); // release awaitStopped() even when workers had to be abandoned
+    }
+
+    /** Whether the FUSE mount at our mount point is still this connection (not one mounted over it later). */
+    private boolean isOurs() {
+        return connection >= 0 && findConnection(mountpoint) == connection;
+    }
+
+    /** Ends the kernel connection: the device fd number now refers to /dev/null, so libfuse's later close is safe. */
+    private void cutConnection() {
+        if (devFd < 0) return;
+        int nul = Posix.open("/dev/null", Posix.O_RDWR, 0);
+        if (nul < 0) return;
+        Posix.C.dup2(nul, devFd);
+        Posix.close(nul);
     }
 
     private void waitWorkers(long millis) {
@@ -212,16 +257,6 @@ public final class FuseMount implements AutoCloseable {
             stopped.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void abortConnection() {
-        if (connection < 0) return;
-        try {
-            Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
-            LOG.warn("aborted FUSE connection {} of {}", connection, mountpoint);
-        } catch (Exception e) {
-            LOG.warn("could not abort FUSE connection {}: {}", connection, e.toString());
         }
     }
 
@@ -273,6 +308,17 @@ public final class FuseMount implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** libc calls only the session loop needs. */
+    interface Sys {
+        Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
+
+        interface Lib {
+            int poll(Pointer fds, long nfds, int timeout);
+
+            int fcntl(int fd, int cmd, int arg);
+        }
     }
 
     public interface Umount {
