@@ -134,6 +134,7 @@ public final class FuseMount implements AutoCloseable {
         Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
+        Waiter waiter = new Waiter(devFd);
         try {
             // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
             // and close() only calls fuse_session_exit once every worker is out of this loop.
@@ -148,7 +149,7 @@ public final class FuseMount implements AutoCloseable {
                 int r = F.fuse_session_receive_buf(se, buf, chp);
                 if (r == -Errno.EAGAIN) {
                     // the device is non-blocking: wait for the next request, but look at closing regularly
-                    Sys.LIB.poll(pollFd(), 1, POLL_MILLIS);
+                    waiter.await(POLL_MILLIS);
                     idle.decrementAndGet();
                     continue;
                 }
@@ -161,20 +162,50 @@ public final class FuseMount implements AutoCloseable {
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
+            waiter.close();
             if (live.decrementAndGet() == 0) stopped.countDown();
         }
     }
 
-    /** A struct pollfd {fd, POLLIN} for this worker's wait on the device. */
-    private Pointer pollFd() {
-        Pointer p = POLL_FD.get();
-        p.putInt(0, devFd);
-        p.putShort(4, (short) 1 /* POLLIN */);
-        p.putShort(6, (short) 0);
-        return p;
-    }
+    /**
+     * One worker's wait for the next request. An epoll set with EPOLLEXCLUSIVE, so a request wakes one idle
+     * worker rather than all of them (a grown pool can have dozens idle); plain poll if epoll is refused.
+     */
+    private static final class Waiter {
+        private static final int EPOLLIN = 1, EPOLLEXCLUSIVE = 1 << 28, EPOLL_CTL_ADD = 1, EPOLL_CLOEXEC = 02000000;
+        private final Pointer mem = Memory.allocateDirect(RT, 16, true);
+        private final int fd;
+        private int epfd = -1;
 
-    private static final ThreadLocal<Pointer> POLL_FD = ThreadLocal.withInitial(() -> Memory.allocateDirect(RT, 8, true));
+        Waiter(int fd) {
+            this.fd = fd;
+            int ep = Sys.LIB.epoll_create1(EPOLL_CLOEXEC);
+            if (ep < 0) return;
+            mem.putInt(0, EPOLLIN | EPOLLEXCLUSIVE); // struct epoll_event is packed: u32 events, u64 data
+            mem.putLong(4, 0);
+            if (Sys.LIB.epoll_ctl(ep, EPOLL_CTL_ADD, fd, mem) == 0) {
+                epfd = ep;
+            } else {
+                Posix.close(ep);
+            }
+        }
+
+        void await(int millis) {
+            if (epfd >= 0) {
+                Sys.LIB.epoll_wait(epfd, mem, 1, millis);
+            } else {
+                mem.putInt(0, fd);
+                mem.putShort(4, (short) 1 /* POLLIN */);
+                mem.putShort(6, (short) 0);
+                Sys.LIB.poll(mem, 1, millis);
+            }
+        }
+
+        void close() {
+            if (epfd >= 0) Posix.close(epfd);
+            epfd = -1;
+        }
+    }
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
@@ -318,6 +349,12 @@ public final class FuseMount implements AutoCloseable {
             int poll(Pointer fds, long nfds, int timeout);
 
             int fcntl(int fd, int cmd, int arg);
+
+            int epoll_create1(int flags);
+
+            int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+            int epoll_wait(int epfd, Pointer events, int maxevents, int timeout);
         }
     }
 
