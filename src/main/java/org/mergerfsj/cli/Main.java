@@ -123,6 +123,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Startup checks that mergerfs leaves to the first failed operation; ours fail early and clearly. */
     static void check(Config cfg) throws BadValueException {
         Path mnt = Path.of(cfg.mountpoint());
+        if (FuseMount.clearDeadMount(cfg.mountpoint())) {
+            System.err.println("mergerfs-j: warning: " + cfg.mountpoint()
+                    + " was a dead FUSE mount (Transport endpoint is not connected); detached it");
+        }
         if (!Files.isDirectory(mnt)) throw new BadValueException("mountpoint is not a directory: " + cfg.mountpoint());
         if (cfg.branches().isEmpty()) throw new BadValueException("branches not set");
         boolean any = false;

@@ -303,6 +303,28 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
+    /**
+     * Detaches a dead FUSE mount at mountpoint: one listed in mountinfo whose stat fails with ENOTCONN
+     * ("Transport endpoint is not connected", its daemon was killed). A live mount, or one that does not
+     * answer within two seconds, is left alone. Returns whether a dead mount was detached.
+     */
+    public static boolean clearDeadMount(String mountpoint) {
+        if (!isMounted(mountpoint)) return false;
+        int[] err = {Integer.MIN_VALUE};
+        Thread probe = new Thread(() -> err[0] = Posix.stat(mountpoint) != null ? 0 : Posix.errno(), "probe-mountpoint");
+        probe.setDaemon(true);
+        probe.start();
+        try {
+            probe.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (probe.isAlive() || err[0] != Errno.ENOTCONN) return false;
+        lazyUnmount(mountpoint);
+        return !isMounted(mountpoint) || Posix.stat(mountpoint) != null;
+    }
+
     /** Whether mountpoint is a FUSE mount in /proc/self/mountinfo. */
     static boolean isMounted(String mountpoint) {
         return findConnection(mountpoint) >= 0;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.mergerfsj.fuse.FuseMount;
 import org.mergerfsj.posix.Posix;
 
 /**
@@ -104,6 +105,20 @@ class FaultTeardownTest {
                 assertFalse(t.isAlive(), t.getName() + " still blocked on the closed mount");
             }
             assertFalse(isFuseMounted(p.mnt));
+        });
+    }
+
+    /** The startup check for a dead mount must never detach a live one, nor act on a plain directory. */
+    @Test
+    void clearDeadMountLeavesLiveMountsAndPlainDirectoriesAlone() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (TestPool p = new TestPool(1)) {
+                Files.writeString(p.pool("f"), "alive");
+                assertFalse(FuseMount.clearDeadMount(p.mnt.toString()));
+                assertTrue(isFuseMounted(p.mnt));
+                assertEquals("alive", Files.readString(p.pool("f")));
+                assertFalse(FuseMount.clearDeadMount(p.branch(0).toString()));
+            }
         });
     }
 
