@@ -322,13 +322,7 @@ public final class UnionFs {
         if (f == null) return -Errno.EBADF;
         Config c = pool.config();
         if (c.nullrw()) return (int) size;
-        int r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
-        if ((r == -Errno.ENOSPC || r == -Errno.EDQUOT) && c.moveOnEnospc() != null) {
-            if (MoveOnEnospc.move(c, facts(), f) == 0) {
-                r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
-            }
-        }
-        return r;
+        return MoveOnEnospc.write(c, facts(), f, buf, size, offset);
     }
 
     public int flush(long fh) {
