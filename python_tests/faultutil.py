@@ -104,7 +104,8 @@ def call_with_timeout(fn, timeout=10):
 class Pool:
     """One pool: branches b1..bN (plain dirs or tmpfs of the given sizes), mount point mnt, a daemon.
 
-    sizes: list with one entry per branch, None for a plain directory or a tmpfs size like "8m".
+    sizes: list with one entry per branch: None for a plain directory, a tmpfs size like "8m", or "bind"
+    for a directory <dir>/diskN bind-mounted on the branch (see disk()).
     """
 
     def __init__(self, sizes, opts="", watchdog=120, prefix="mfsj-fault-"):
@@ -121,7 +122,13 @@ class Pool:
             for i, size in enumerate(sizes, 1):
                 b = os.path.join(self.dir, "b%d" % i)
                 os.mkdir(b)
-                if size:
+                if size == "bind":
+                    # a "disk": backing dir bind-mounted on the branch, so it can be unplugged and replugged
+                    disk = os.path.join(self.dir, "disk%d" % i)
+                    os.mkdir(disk)
+                    run(["mount", "--bind", disk, b])
+                    self.tmpfs.append(b)
+                elif size:
                     mount_tmpfs(b, size)
                     self.tmpfs.append(b)
                 self.branches.append(b)
@@ -231,6 +238,10 @@ class Pool:
     def b(self, i, rel=""):
         """Path under branch i (0-based)."""
         return os.path.join(self.branches[i], rel.lstrip("/"))
+
+    def disk(self, i, rel=""):
+        """Path under the backing dir of a "bind" branch i (0-based), reachable while it is unplugged."""
+        return os.path.join(self.dir, "disk%d" % (i + 1), rel.lstrip("/"))
 
     def log(self):
         try:

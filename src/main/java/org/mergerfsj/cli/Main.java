@@ -188,6 +188,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return EXIT_USAGE;
             }
             Shutdown.install(mount);
+            org.mergerfsj.union.BranchWatch.start(pool);
             LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
             writeStatus(status, "OK");
             if (status != null) detachStdio();
