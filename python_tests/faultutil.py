@@ -340,3 +340,99 @@ def reap(procs, timeout=20):
             o = "KILLED " + (o or "")
         out.append(o.strip())
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# churn: a concurrent create/write/rename/unlink/readdir workload whose results can be checked
+
+
+def churn_content(w, k, v):
+    """Self-describing file content: header, then bytes derived from (worker, file, version)."""
+    import hashlib
+    import random
+    body = random.Random("%d/%d/%d" % (w, k, v)).randbytes(random.Random(k * 31 + v).randint(0, 70000))
+    head = b"%d:%d:%d:%d:" % (w, k, v, len(body))
+    return head + body + hashlib.sha1(head + body).hexdigest().encode()
+
+
+def churn_parse(data):
+    """(w, k, v) if data is one complete churn_content, else None (torn or mixed)."""
+    import hashlib
+    try:
+        w, k, v, n, rest = data.split(b":", 4)
+        n = int(n)
+        body, digest = rest[:n], rest[n:]
+        head = b"%s:%s:%s:%d:" % (w, k, v, n)
+        if len(body) != n or hashlib.sha1(head + body).hexdigest().encode() != digest:
+            return None
+        return int(w), int(k), int(v)
+    except ValueError:
+        return None
+
+
+def churn_worker(mnt, w, seconds, dirs):
+    """Runs in its own process. Worker w owns files named w<w>-<k>; renames them between the shared dirs,
+    rewrites, unlinks, lists every dir, and now and then renames one over a name every worker uses
+    (shared-<j>). Prints a JSON report: its model of its own files, op counts and every unexpected error."""
+    import json
+    import random
+    rnd = random.Random(1000 + w)
+    model = {}          # name -> [dir, version]
+    errors = []
+    ops = {}
+    k_next = 0
+    deadline = time.time() + seconds
+
+    def path(d, name):
+        return os.path.join(mnt, d, name)
+
+    def note(op):
+        ops[op] = ops.get(op, 0) + 1
+
+    while time.time() < deadline:
+        op = rnd.choice(["create", "create", "rewrite", "rename", "rename", "unlink", "readdir", "readdir",
+                         "verify", "steal"])
+        try:
+            if op == "create" or not model and op in ("rewrite", "rename", "unlink", "verify", "steal"):
+                op = "create"
+                name = "w%d-%d" % (w, k_next)
+                d = rnd.choice(dirs)
+                write_file(path(d, name), churn_content(w, k_next, 0))
+                model[name] = [d, 0]
+                k_next += 1
+            elif op == "rewrite":
+                name = rnd.choice(sorted(model))
+                d, v = model[name]
+                k = int(name.split("-")[1])
+                write_file(path(d, name), churn_content(w, k, v + 1))
+                model[name][1] = v + 1
+            elif op == "rename":
+                name = rnd.choice(sorted(model))
+                d = rnd.choice(dirs)
+                os.rename(path(model[name][0], name), path(d, name))
+                model[name][0] = d
+            elif op == "unlink":
+                name = rnd.choice(sorted(model))
+                os.unlink(path(model[name][0], name))
+                del model[name]
+            elif op == "steal":
+                name = rnd.choice(sorted(model))
+                os.rename(path(model[name][0], name), path(dirs[0], "shared-%d" % rnd.randint(0, 3)))
+                del model[name]
+            elif op == "readdir":
+                d = rnd.choice(dirs)
+                names = set(os.listdir(os.path.join(mnt, d)))
+                mine = {n for n in names if n.startswith("w%d-" % w)}
+                want = {n for n, (dd, _) in model.items() if dd == d}
+                if mine != want:
+                    errors.append("readdir %s: have %s want %s" % (d, sorted(mine), sorted(want)))
+            elif op == "verify":
+                name = rnd.choice(sorted(model))
+                d, v = model[name]
+                got = read_file(path(d, name))
+                if churn_parse(got) != (w, int(name.split("-")[1]), v):
+                    errors.append("content of %s/%s is not version %d" % (d, name, v))
+            note(op)
+        except OSError as e:
+            errors.append("%s: %s" % (op, e))
+    print(json.dumps({"worker": w, "model": model, "errors": errors, "ops": ops}), flush=True)

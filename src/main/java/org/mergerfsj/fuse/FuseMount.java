@@ -45,6 +45,7 @@ public final class FuseMount implements AutoCloseable {
     private long bufSize;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
+    private int epollFd = -1;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
@@ -116,6 +117,7 @@ public final class FuseMount implements AutoCloseable {
         // non-blocking device: idle workers poll with a timeout, so close() never needs to interrupt a read
         Sys.LIB.fcntl(devFd, F_SETFL, Sys.LIB.fcntl(devFd, F_GETFL, 0) | Posix.O_NONBLOCK);
         Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
+        epollFd = openEpoll(devFd);
         for (int i = 0; i < minWorkers; i++) spawn();
     }
 
@@ -134,7 +136,7 @@ public final class FuseMount implements AutoCloseable {
         Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
-        Waiter waiter = new Waiter(devFd);
+        Waiter waiter = new Waiter();
         try {
             // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
             // and close() only calls fuse_session_exit once every worker is out of this loop.
@@ -162,49 +164,41 @@ public final class FuseMount implements AutoCloseable {
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
-            waiter.close();
             if (live.decrementAndGet() == 0) stopped.countDown();
         }
     }
 
     /**
-     * One worker's wait for the next request. An epoll set with EPOLLEXCLUSIVE, so a request wakes one idle
-     * worker rather than all of them (a grown pool can have dozens idle); plain poll if epoll is refused.
+     * One worker's wait for the next request: on the mount's shared epoll set (epoll_wait queues its
+     * waiters exclusively, so a request wakes one idle worker rather than all of them, and the set costs
+     * one fd however many workers the pool grows to), or on plain poll if epoll was refused.
      */
-    private static final class Waiter {
-        private static final int EPOLLIN = 1, EPOLLEXCLUSIVE = 1 << 28, EPOLL_CTL_ADD = 1, EPOLL_CLOEXEC = 02000000;
+    private final class Waiter {
         private final Pointer mem = Memory.allocateDirect(RT, 16, true);
-        private final int fd;
-        private int epfd = -1;
-
-        Waiter(int fd) {
-            this.fd = fd;
-            int ep = Sys.LIB.epoll_create1(EPOLL_CLOEXEC);
-            if (ep < 0) return;
-            mem.putInt(0, EPOLLIN | EPOLLEXCLUSIVE); // struct epoll_event is packed: u32 events, u64 data
-            mem.putLong(4, 0);
-            if (Sys.LIB.epoll_ctl(ep, EPOLL_CTL_ADD, fd, mem) == 0) {
-                epfd = ep;
-            } else {
-                Posix.close(ep);
-            }
-        }
 
         void await(int millis) {
-            if (epfd >= 0) {
-                Sys.LIB.epoll_wait(epfd, mem, 1, millis);
+            if (epollFd >= 0) {
+                Sys.LIB.epoll_wait(epollFd, mem, 1, millis);
             } else {
-                mem.putInt(0, fd);
+                mem.putInt(0, devFd);
                 mem.putShort(4, (short) 1 /* POLLIN */);
                 mem.putShort(6, (short) 0);
                 Sys.LIB.poll(mem, 1, millis);
             }
         }
+    }
 
-        void close() {
-            if (epfd >= 0) Posix.close(epfd);
-            epfd = -1;
-        }
+    /** The epoll set all workers wait on, or -1 (then they poll). */
+    private static int openEpoll(int fd) {
+        final int epollIn = 1, ctlAdd = 1, cloexec = 02000000;
+        int ep = Sys.LIB.epoll_create1(cloexec);
+        if (ep < 0) return -1;
+        Pointer ev = Memory.allocateDirect(RT, 16, true);
+        ev.putInt(0, epollIn); // struct epoll_event is packed: u32 events, u64 data
+        ev.putLong(4, 0);
+        if (Sys.LIB.epoll_ctl(ep, ctlAdd, fd, ev) == 0) return ep;
+        Posix.close(ep);
+        return -1;
     }
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
@@ -265,6 +259,7 @@ public final class FuseMount implements AutoCloseable {
         } else {
             F.fuse_session_exit(se);
             F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
+            if (epollFd >= 0) Posix.close(epollFd);
         }
         stopped.countDown(); // release awaitStopped() even when workers had to be abandoned
     }
