@@ -262,6 +262,10 @@ public final class UnionFs {
     }
 
     private static int writebackFlags(Config c, int flags) {
+        // O_DIRECT stays between the caller and the kernel (which already bypasses the FUSE page cache for
+        // it): passed to the branch it makes every write fail EINVAL, because the data libfuse hands us
+        // sits after the request header, never at an aligned address (2.33.5's O_DIRECT bug)
+        flags &= ~Posix.O_DIRECT;
         if (!c.cacheWriteback()) return flags;
         if ((flags & Posix.O_ACCMODE) == Posix.O_WRONLY) flags = (flags & ~Posix.O_ACCMODE) | Posix.O_RDWR;
         return flags & ~Posix.O_APPEND;
