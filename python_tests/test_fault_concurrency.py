@@ -15,7 +15,7 @@ import time
 import faultutil as fu
 
 WORKERS = 8
-SECONDS = 12
+SECONDS = 10
 DIRS = ["d0", "d1", "d2", "d3", "d0/deep"]
 
 
