@@ -80,6 +80,28 @@ def umount_lazy(path):
         run(["umount", "-l", path], check=False)
 
 
+def fusectl_abort(minor):
+    """Writes 1 to the connection's fusectl abort file, mounting fusectl privately if it is not mounted."""
+    path = "/sys/fs/fuse/connections/%d/abort" % minor
+    tmp = None
+    try:
+        if not os.path.exists(path):
+            tmp = tempfile.mkdtemp(prefix="mfsj-fault-fusectl-", dir="/tmp")
+            if run(["mount", "-t", "fusectl", "fusectl", tmp], check=False).returncode != 0:
+                return False
+            path = os.path.join(tmp, str(minor), "abort")
+        with open(path, "w") as f:
+            f.write("1")
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None:
+            run(["umount", tmp], check=False)
+            if not mounts_at(tmp):
+                os.rmdir(tmp)
+
+
 def call_with_timeout(fn, timeout=10):
     """Runs fn in a daemon thread; returns its result or raises TimeoutError (the thread is abandoned:
     only ever used for calls into a FUSE mount that the watchdog can unblock)."""
@@ -187,13 +209,10 @@ class Pool:
         return run(["fusermount", "-uz", self.mnt], check=False)
 
     def abort_connection(self):
+        """What an admin does to a hung FUSE mount: abort its kernel connection (fusectl)."""
         for t, _, minor in mounts_at(self.mnt):
             if t.startswith("fuse"):
-                try:
-                    with open("/sys/fs/fuse/connections/%d/abort" % minor, "w") as f:
-                        f.write("1")
-                except OSError:
-                    pass
+                fusectl_abort(minor)
 
     def _overrun(self):
         self.overran = True

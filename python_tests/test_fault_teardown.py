@@ -95,3 +95,49 @@ def test_sigterm_idle_and_external_unmount_idle_exit_0_quickly():
             assert time.time() - t0 < 10
             _assert_clean_exit(pool, rc)
             assert fu.read_file(pool.b(0, "f")) == b"x" * 1000
+
+
+FLOCKER = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("locking", flush=True)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+"""
+
+
+def test_connection_aborted_while_a_worker_is_stuck_in_a_branch_call_the_daemon_still_exits():
+    """A client blocks in flock: the daemon's worker waits on a branch lock this test holds, and the
+    client cannot even be killed (the kernel waits for the daemon's answer). The admin's remedy is to
+    abort the connection through fusectl; then the client gets an error, and the daemon must exit on its
+    own, abandoning the stuck worker, instead of lingering until the branch call returns."""
+    import fcntl
+    import subprocess
+    import sys
+    with fu.Pool([None], fu.NO_CACHE) as pool:
+        fu.write_file(pool.p("f"), b"locked")
+        held = os.open(pool.b(0, "f"), os.O_RDONLY)
+        client = None
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            client = subprocess.Popen([sys.executable, "-c", FLOCKER, pool.p("f")], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, universal_newlines=True)
+            assert client.stdout.readline().strip() == "locking"
+            time.sleep(0.5)   # let the request reach the daemon's flock
+            assert client.poll() is None
+            pool.abort_connection()
+            out, _ = client.communicate(timeout=10)
+            assert "locked" not in out and "Error" in out, out   # the client got an error, no lock
+            t0 = time.time()
+            rc = pool.wait_exit(20)
+            assert rc is not None, "daemon lingers while one worker is stuck\n" + pool.log()
+            assert time.time() - t0 < 20
+            assert rc == 0
+            assert not fu.is_fuse_mounted(pool.mnt), "the daemon detaches its dead mount on the way out"
+        finally:
+            if client is not None and client.poll() is None:
+                client.kill()
+            os.close(held)   # releases the lock; the abandoned worker (if any) would return now
+        assert not pool.crash_files()
+        problems = [l for l in pool.log_problems() if "stuck in a branch call" not in l]
+        assert not problems, problems

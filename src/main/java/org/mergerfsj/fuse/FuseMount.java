@@ -50,7 +50,8 @@ public final class FuseMount implements AutoCloseable {
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1); // every worker left the loop
+    private final CountDownLatch ended = new CountDownLatch(1);   // the session is over (see awaitStopped)
     private final int minWorkers;
     private volatile boolean destroyed;
 
@@ -157,14 +158,24 @@ public final class FuseMount implements AutoCloseable {
                 }
                 int nowIdle = idle.decrementAndGet();
                 if (r == -Errno.EINTR) continue;
-                if (r <= 0) break; // 0: connection gone (ENODEV) or session exited; <0: device error
+                if (r == 0) {
+                    ended.countDown(); // connection gone (ENODEV: unmounted) or session exited
+                    break;
+                }
+                if (r < 0) {
+                    LOG.warn("FUSE worker stops: reading the device failed: {}", Posix.strerror(-r));
+                    break;
+                }
                 if (nowIdle == 0) spawn(); // last idle reader took a request: keep one reading
                 F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
-            if (live.decrementAndGet() == 0) stopped.countDown();
+            if (live.decrementAndGet() == 0) {
+                stopped.countDown();
+                ended.countDown();
+            }
         }
     }
 
@@ -220,13 +231,17 @@ public final class FuseMount implements AutoCloseable {
         return false;
     }
 
-    /** Blocks until every worker has stopped (external unmount or close). */
+    /**
+     * Blocks until the session is over: the kernel ended the connection (external unmount), every worker
+     * stopped, or close() ran. Call close() afterwards: it joins the workers (abandoning one stuck in a
+     * branch call, so an unmounted daemon still exits) and frees libfuse's state.
+     */
     public void awaitStopped() throws InterruptedException {
-        stopped.await();
+        ended.await();
     }
 
     public boolean awaitStopped(long millis) throws InterruptedException {
-        return stopped.await(millis, TimeUnit.MILLISECONDS);
+        return ended.await(millis, TimeUnit.MILLISECONDS);
     }
 
     public String mountpoint() {
@@ -261,7 +276,8 @@ public final class FuseMount implements AutoCloseable {
             F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
             if (epollFd >= 0) Posix.close(epollFd);
         }
-        stopped.countDown(); // release awaitStopped() even when workers had to be abandoned
+        stopped.countDown(); // release waiters even when workers had to be abandoned
+        ended.countDown();
     }
 
     /** Whether the FUSE mount at our mount point is still this connection (not one mounted over it later). */
