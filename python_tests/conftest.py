@@ -34,8 +34,17 @@ def pytest_report_header(config):
         "%s (%s)" % (n, mfstest.Impl(n).binary) for n in config._mfs_impls)
 
 
+def _parametrizes_impl_itself(metafunc):
+    for m in metafunc.definition.iter_markers("parametrize"):
+        if m.args and "impl" in [a.strip() for a in str(m.args[0]).split(",")]:
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc):
-    if "impl" in metafunc.fixturenames:
+    # suites that choose their implementations themselves (e.g. always both, for a differential check)
+    # keep their own parametrization
+    if "impl" in metafunc.fixturenames and not _parametrizes_impl_itself(metafunc):
         names = metafunc.config._mfs_impls
         marker = metafunc.definition.get_closest_marker("impl_only")
         params = []

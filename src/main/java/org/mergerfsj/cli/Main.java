@@ -124,7 +124,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Startup checks that mergerfs leaves to the first failed operation; ours fail early and clearly. */
     static void check(Config cfg) throws BadValueException {
         Path mnt = Path.of(cfg.mountpoint());
-        // a dead pool at the mountpoint (ENOTCONN) is what lazy-umount-mountpoint clears; Startup re-checks
+        if (FuseMount.clearDeadMount(cfg.mountpoint())) {
+            System.err.println("mergerfs-j: warning: " + cfg.mountpoint()
+                    + " was a dead FUSE mount (Transport endpoint is not connected); detached it");
+        }
+        // a pool still mounted there is what lazy-umount-mountpoint clears; Startup re-checks
         if (!Files.isDirectory(mnt) && !cfg.lazyUmountMountpoint()) {
             throw new BadValueException("mountpoint is not a directory: " + cfg.mountpoint());
         }
@@ -198,6 +202,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return EXIT_USAGE;
             }
             Shutdown.install(mount);
+            org.mergerfsj.union.BranchWatch.start(pool);
             LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
             writeStatus(status, "OK");
             Startup.notifyReady();

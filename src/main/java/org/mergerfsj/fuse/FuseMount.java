@@ -31,6 +31,9 @@ public final class FuseMount implements AutoCloseable {
     private static final int OPS_SIZE = 360;
     private static final int FUSE_BUF_SIZE = 40;
     private static final int MAX_WORKERS = 64;
+    static final int POLL_MILLIS = 200;
+    static final long JOIN_MILLIS = 3000;
+    private static final int F_GETFL = 3, F_SETFL = 4, F_SETFD = 2, FD_CLOEXEC = 1;
 
     private final String mountpoint;
     private final FuseFs fs;
@@ -40,12 +43,15 @@ public final class FuseMount implements AutoCloseable {
     private Pointer fuse;
     private Pointer se;
     private long bufSize;
-    private int connection = -1; // minor device number of the FUSE connection, for abort
+    private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
+    private int devFd = -1;
+    private int epollFd = -1;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1); // every worker left the loop
+    private final CountDownLatch ended = new CountDownLatch(1);   // the session is over (see awaitStopped)
     private final int minWorkers;
     private volatile boolean destroyed;
 
@@ -108,6 +114,11 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         connection = findConnection(mountpoint);
+        devFd = F.fuse_chan_fd(ch);
+        // non-blocking device: idle workers poll with a timeout, so close() never needs to interrupt a read
+        Sys.LIB.fcntl(devFd, F_SETFL, Sys.LIB.fcntl(devFd, F_GETFL, 0) | Posix.O_NONBLOCK);
+        Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
+        epollFd = openEpoll(devFd);
         for (int i = 0; i < minWorkers; i++) spawn();
     }
 
@@ -126,8 +137,11 @@ public final class FuseMount implements AutoCloseable {
         Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
+        Waiter waiter = new Waiter();
         try {
-            while (!closing.get() && F.fuse_session_exited(se) == 0) {
+            // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
+            // and close() only calls fuse_session_exit once every worker is out of this loop.
+            while (!closing.get()) {
                 buf.putLong(0, bufSize);
                 buf.putInt(8, 0);
                 buf.putAddress(16, mem.address());
@@ -136,17 +150,66 @@ public final class FuseMount implements AutoCloseable {
                 chp.putAddress(0, ch.address());
                 idle.incrementAndGet();
                 int r = F.fuse_session_receive_buf(se, buf, chp);
+                if (r == -Errno.EAGAIN) {
+                    // the device is non-blocking: wait for the next request, but look at closing regularly
+                    waiter.await(POLL_MILLIS);
+                    idle.decrementAndGet();
+                    continue;
+                }
                 int nowIdle = idle.decrementAndGet();
-                if (r == -Errno.EINTR || r == -Errno.EAGAIN) continue;
-                if (r <= 0) break;
+                if (r == -Errno.EINTR) continue;
+                if (r == 0) {
+                    ended.countDown(); // connection gone (ENODEV: unmounted) or session exited
+                    break;
+                }
+                if (r < 0) {
+                    LOG.warn("FUSE worker stops: reading the device failed: {}", Posix.strerror(-r));
+                    break;
+                }
                 if (nowIdle == 0) spawn(); // last idle reader took a request: keep one reading
                 F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
-            if (live.decrementAndGet() == 0) stopped.countDown();
+            if (live.decrementAndGet() == 0) {
+                stopped.countDown();
+                ended.countDown();
+            }
         }
+    }
+
+    /**
+     * One worker's wait for the next request: on the mount's shared epoll set (epoll_wait queues its
+     * waiters exclusively, so a request wakes one idle worker rather than all of them, and the set costs
+     * one fd however many workers the pool grows to), or on plain poll if epoll was refused.
+     */
+    private final class Waiter {
+        private final Pointer mem = Memory.allocateDirect(RT, 16, true);
+
+        void await(int millis) {
+            if (epollFd >= 0) {
+                Sys.LIB.epoll_wait(epollFd, mem, 1, millis);
+            } else {
+                mem.putInt(0, devFd);
+                mem.putShort(4, (short) 1 /* POLLIN */);
+                mem.putShort(6, (short) 0);
+                Sys.LIB.poll(mem, 1, millis);
+            }
+        }
+    }
+
+    /** The epoll set all workers wait on, or -1 (then they poll). */
+    private static int openEpoll(int fd) {
+        final int epollIn = 1, ctlAdd = 1, cloexec = 02000000;
+        int ep = Sys.LIB.epoll_create1(cloexec);
+        if (ep < 0) return -1;
+        Pointer ev = Memory.allocateDirect(RT, 16, true);
+        ev.putInt(0, epollIn); // struct epoll_event is packed: u32 events, u64 data
+        ev.putLong(4, 0);
+        if (Sys.LIB.epoll_ctl(ep, ctlAdd, fd, ev) == 0) return ep;
+        Posix.close(ep);
+        return -1;
     }
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
@@ -168,43 +231,67 @@ public final class FuseMount implements AutoCloseable {
         return false;
     }
 
-    /** Blocks until every worker has stopped (external unmount or close). */
+    /**
+     * Blocks until the session is over: the kernel ended the connection (external unmount), every worker
+     * stopped, or close() ran. Call close() afterwards: it joins the workers (abandoning one stuck in a
+     * branch call, so an unmounted daemon still exits) and frees libfuse's state.
+     */
     public void awaitStopped() throws InterruptedException {
-        stopped.await();
+        ended.await();
     }
 
     public boolean awaitStopped(long millis) throws InterruptedException {
-        return stopped.await(millis, TimeUnit.MILLISECONDS);
+        return ended.await(millis, TimeUnit.MILLISECONDS);
     }
 
     public String mountpoint() {
         return mountpoint;
     }
 
-    /** Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent. */
+    /**
+     * Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent; returns within
+     * about {@link #JOIN_MILLIS} even when a worker is stuck in a branch call.
+     *
+     * <p>Order: stop the workers (they look at {@code closing} at least every {@link #POLL_MILLIS}),
+     * detach our mount if it is still there, then cut the kernel connection by replacing the device fd
+     * with /dev/null (clients still waiting get ECONNABORTED instead of hanging), and only when every
+     * worker has left libfuse, free its state. fuse_session_exit is not called while workers run: libfuse
+     * drops (never answers) a request read after the session exited, which left clients hanging forever.
+     */
     @Override
     public synchronized void close() {
         if (destroyed) return;
         synchronized (workers) {
             closing.set(true);
         }
-        F.fuse_session_exit(se);
-        if (live.get() > 0) {
-            if (isMounted(mountpoint)) lazyUnmount(mountpoint);
-            waitWorkers(3000);
-            if (live.get() > 0) {
-                abortConnection();
-                waitWorkers(3000);
-            }
-        }
-        if (live.get() > 0) {
-            LOG.error("{} FUSE worker(s) did not stop; leaving libfuse state allocated", live.get());
-            destroyed = true;
-            return;
-        }
-        F.fuse_unmount(Posix.path(mountpoint), ch);
-        F.fuse_destroy(fuse);
+        if (connection >= 0 ? isOurs() : isMounted(mountpoint)) lazyUnmount(mountpoint);
+        waitWorkers(JOIN_MILLIS);
+        cutConnection();
+        if (live.get() > 0) waitWorkers(1000);
         destroyed = true;
+        if (live.get() > 0) {
+            LOG.error("{} FUSE worker(s) stuck in a branch call did not stop; leaving libfuse state allocated", live.get());
+        } else {
+            F.fuse_session_exit(se);
+            F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
+            if (epollFd >= 0) Posix.close(epollFd);
+        }
+        stopped.countDown(); // release waiters even when workers had to be abandoned
+        ended.countDown();
+    }
+
+    /** Whether the FUSE mount at our mount point is still this connection (not one mounted over it later). */
+    private boolean isOurs() {
+        return connection >= 0 && findConnection(mountpoint) == connection;
+    }
+
+    /** Ends the kernel connection: the device fd number now refers to /dev/null, so libfuse's later close is safe. */
+    private void cutConnection() {
+        if (devFd < 0) return;
+        int nul = Posix.open("/dev/null", Posix.O_RDWR, 0);
+        if (nul < 0) return;
+        Posix.C.dup2(nul, devFd);
+        Posix.close(nul);
     }
 
     private void waitWorkers(long millis) {
@@ -212,16 +299,6 @@ public final class FuseMount implements AutoCloseable {
             stopped.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void abortConnection() {
-        if (connection < 0) return;
-        try {
-            Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
-            LOG.warn("aborted FUSE connection {} of {}", connection, mountpoint);
-        } catch (Exception e) {
-            LOG.warn("could not abort FUSE connection {}: {}", connection, e.toString());
         }
     }
 
@@ -235,6 +312,28 @@ public final class FuseMount implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("fusermount -uz {} failed: {}", mountpoint, e.toString());
         }
+    }
+
+    /**
+     * Detaches a dead FUSE mount at mountpoint: one listed in mountinfo whose stat fails with ENOTCONN
+     * ("Transport endpoint is not connected", its daemon was killed). A live mount, or one that does not
+     * answer within two seconds, is left alone. Returns whether a dead mount was detached.
+     */
+    public static boolean clearDeadMount(String mountpoint) {
+        if (!isMounted(mountpoint)) return false;
+        int[] err = {Integer.MIN_VALUE};
+        Thread probe = new Thread(() -> err[0] = Posix.stat(mountpoint) != null ? 0 : Posix.errno(), "probe-mountpoint");
+        probe.setDaemon(true);
+        probe.start();
+        try {
+            probe.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (probe.isAlive() || err[0] != Errno.ENOTCONN) return false;
+        lazyUnmount(mountpoint);
+        return !isMounted(mountpoint) || Posix.stat(mountpoint) != null;
     }
 
     /** Whether mountpoint is a FUSE mount in /proc/self/mountinfo. */
@@ -273,6 +372,23 @@ public final class FuseMount implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** libc calls only the session loop needs. */
+    interface Sys {
+        Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
+
+        interface Lib {
+            int poll(Pointer fds, long nfds, int timeout);
+
+            int fcntl(int fd, int cmd, int arg);
+
+            int epoll_create1(int flags);
+
+            int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+            int epoll_wait(int epfd, Pointer events, int maxevents, int timeout);
+        }
     }
 
     public interface Umount {

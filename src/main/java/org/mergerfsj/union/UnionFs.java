@@ -294,6 +294,9 @@ public final class UnionFs {
      * branch fd opened O_DIRECT rejects with EINVAL (2.33.5 fails O_DIRECT writes that way).
      */
     private static int writebackFlags(Config c, int flags) {
+        // O_DIRECT stays between the caller and the kernel (which already bypasses the FUSE page cache for
+        // it): passed to the branch it makes every write fail EINVAL, because the data libfuse hands us
+        // sits after the request header, never at an aligned address (2.33.5's O_DIRECT bug)
         flags &= ~Posix.O_DIRECT;
         if (!c.cacheWriteback()) return flags;
         if ((flags & Posix.O_ACCMODE) == Posix.O_WRONLY) flags = (flags & ~Posix.O_ACCMODE) | Posix.O_RDWR;
@@ -355,13 +358,7 @@ public final class UnionFs {
         if (f == null) return -Errno.EBADF;
         Config c = pool.config();
         if (c.nullrw()) return (int) size;
-        int r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
-        if ((r == -Errno.ENOSPC || r == -Errno.EDQUOT) && c.moveOnEnospc() != null) {
-            if (MoveOnEnospc.move(c, facts(), f) == 0) {
-                r = (int) Posix.check(Posix.C.pwrite(f.fd, buf, size, offset));
-            }
-        }
-        return r;
+        return MoveOnEnospc.write(c, facts(), f, buf, size, offset);
     }
 
     public int flush(long fh) {
