@@ -35,6 +35,8 @@ def pytest_report_header(config):
 
 
 def _parametrizes_impl_itself(metafunc):
+    if "impl" in vars(metafunc.module):      # the module has its own impl fixture
+        return True
     for m in metafunc.definition.iter_markers("parametrize"):
         if m.args and "impl" in [a.strip() for a in str(m.args[0]).split(",")]:
             return True

@@ -69,16 +69,28 @@ public final class UnionFs {
         path = LinkExdev.attrPathFor(path);
         Config c = pool.config();
         try {
-            Branch b = searchOne(c, Func.GETATTR, path);
-            String full = b.full(path);
-            int r = FollowSymlinks.stat(c.followSymlinks(), full, st);
-            if (r < 0) return r;
+            if (c.followSymlinks() == org.mergerfsj.config.FollowSymlinks.NEVER && "ff".equals(c.policy(Func.GETATTR))) {
+                // the default: ff's "first branch where lstat succeeds" and the getattr's own lstat are one
+                // and the same call, so make it once (mergerfs makes it twice)
+                if (!firstLstat(c.branches(), path, st)) return -Errno.ENOENT;
+            } else {
+                Branch b = searchOne(c, Func.GETATTR, path);
+                int r = FollowSymlinks.stat(c.followSymlinks(), b.full(path), st);
+                if (r < 0) return r;
+            }
             Symlinkify.apply(c, st);
             st.putLong(Stat.OFF_INO, ino(c, path, st));
             return 0;
         } catch (PolicyException e) {
             return -e.errno();
         }
+    }
+
+    private static boolean firstLstat(List<Branch> branches, String path, Pointer st) {
+        for (int i = 0, n = branches.size(); i < n; i++) {
+            if (Posix.C.lstat(Posix.path(branches.get(i).full(path)), st) == 0) return true;
+        }
+        return false;
     }
 
     public int fgetattr(long fh, Pointer st) {
