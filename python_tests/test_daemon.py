@@ -34,7 +34,7 @@ def test_returns_only_when_the_pool_is_live(scratch):
     assert r.returncode == 0, r.stderr
     # no waiting: the mount must already be there and answering
     entries = du.mount_entries(scratch.mnt)
-    assert [e[1] for e in entries] == ["fuse.mergerfs-j"]
+    assert [e[1] for e in entries] == ["fuse.mergerfs"]  # subtype stays mergerfs: tools look for fuse.mergerfs
     du.fs_call(lambda: open(os.path.join(scratch.mnt, "f"), "w").write("x"))
     assert os.path.exists(os.path.join(scratch.branches[0], "f"))
     pid = du.daemon_pid(scratch.mnt)

@@ -141,7 +141,7 @@ def test_mount_t_with_a_glob_and_umount_stops_the_daemon(scratch, sbin_helper):
     r = du.run(["mount", "-t", "mergerfs-j", scratch.path("b*"), scratch.mnt, "-o", "category.create=mfs"], env=ENV)
     assert r.returncode == 0, r.stderr
     (src, fstype, opts), = du.mount_entries(scratch.mnt)
-    assert fstype == "fuse.mergerfs-j"
+    assert fstype == "fuse.mergerfs"  # our subtype is mergerfs, for tools
     assert "nosuid" not in opts.split(",") and "nodev" not in opts.split(",")  # like mount.fuse: dev,suid
     ctl = os.path.join(scratch.mnt, ".mergerfs")
     assert du.getxattr(ctl, "user.mergerfs.category.create") == "mfs"
@@ -162,7 +162,7 @@ def test_fstab_line_through_mount_T(scratch, sbin_helper, fstype):
                 "comment=pool,category.create=lfs 0 0\n" % (scratch.spec, scratch.mnt, fstype))
     r = du.run(["mount", "-T", fstab, scratch.mnt], env=ENV)
     assert r.returncode == 0, r.stderr
-    assert [e[1] for e in du.mount_entries(scratch.mnt)] == ["fuse.mergerfs-j"]
+    assert [e[1] for e in du.mount_entries(scratch.mnt)] == ["fuse.mergerfs"]
     pid = du.daemon_pid(scratch.mnt)
     scratch.pids.append(pid)
     assert du.getxattr(os.path.join(scratch.mnt, ".mergerfs"), "user.mergerfs.category.create") == "lfs"

@@ -215,20 +215,29 @@ public final class FuseMount implements AutoCloseable {
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < deadline) {
-            if (live.get() == 0) return false;
-            if (fs.rootServed() && isMounted(mountpoint)) return true;
-            Thread probe = new Thread(() -> Posix.stat(mountpoint));
-            probe.setDaemon(true);
-            probe.start();
-            try {
-                probe.join(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+        Process probe = null;
+        try {
+            while (System.currentTimeMillis() < deadline) {
+                if (live.get() == 0) return false;
+                if (fs.rootServed() && isMounted(mountpoint)) return true;
+                // The probe runs in a child process, never on a thread of ours: if this process is killed
+                // while its own thread waits on a request one of our workers already took, the kernel can
+                // finish neither (the thread waits uninterruptibly, the device fd closes only when every
+                // thread is gone) and the daemon hangs dead. A child just gets ENOTCONN.
+                if (probe == null || !probe.isAlive()) {
+                    probe = new ProcessBuilder("stat", "-c", "%i", mountpoint)
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                }
+                probe.waitFor(100, TimeUnit.MILLISECONDS);
             }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.io.IOException e) {
+            LOG.error("cannot run the readiness probe (stat): {}", e.toString());
+            return false;
         }
-        return false;
     }
 
     /**
