@@ -177,6 +177,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             Posix.C.umask(0);
             Posix.C.setpriority(0, 0, -10);
             raiseLimits();
+            Shutdown.installEarly();
             Pool pool = new Pool(cfg);
             pool.onPublish(c -> Logging.setLevel(c.logLevel()));
             String notReady = Startup.prepare(cfg, s -> writeStatus(status, s),
@@ -186,6 +187,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 writeStatus(status, "ERR");
                 return EXIT_USAGE;
             }
+            if (Shutdown.requested()) return EXIT_OK; // stopped before we mounted anything
             FuseFs fuse = new FuseFs(new UnionFs(pool));
             FuseMount mount;
             try {
@@ -195,13 +197,18 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 writeStatus(status, "ERR");
                 return EXIT_USAGE;
             }
+            Shutdown.attach(mount);
             if (!mount.awaitReady(30_000)) {
+                if (Shutdown.requested()) {
+                    mount.close();
+                    writeStatus(status, "ERR");
+                    return EXIT_OK;
+                }
                 System.err.println("mergerfs-j: the mount at " + cfg.mountpoint() + " did not answer; giving up");
                 mount.close();
                 writeStatus(status, "ERR");
                 return EXIT_USAGE;
             }
-            Shutdown.install(mount);
             org.mergerfsj.union.BranchWatch.start(pool);
             LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
             writeStatus(status, "OK");

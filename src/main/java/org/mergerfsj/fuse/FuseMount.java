@@ -31,7 +31,6 @@ public final class FuseMount implements AutoCloseable {
     private static final int OPS_SIZE = 360;
     private static final int FUSE_BUF_SIZE = 40;
     private static final int MAX_WORKERS = 64;
-    static final int POLL_MILLIS = 200;
     static final long JOIN_MILLIS = 3000;
     private static final int F_GETFL = 3, F_SETFL = 4, F_SETFD = 2, FD_CLOEXEC = 1;
 
@@ -45,8 +44,8 @@ public final class FuseMount implements AutoCloseable {
     private long bufSize;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
-    private int epollFd = -1;
     private final List<Thread> workers = new ArrayList<>();
+    private final java.util.Set<Integer> tids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -115,10 +114,11 @@ public final class FuseMount implements AutoCloseable {
         bufSize = F.fuse_chan_bufsize(ch);
         connection = findConnection(mountpoint);
         devFd = F.fuse_chan_fd(ch);
-        // non-blocking device: idle workers poll with a timeout, so close() never needs to interrupt a read
-        Sys.LIB.fcntl(devFd, F_SETFL, Sys.LIB.fcntl(devFd, F_GETFL, 0) | Posix.O_NONBLOCK);
+        if (!Wakeup.install()) LOG.warn("cannot install the worker wake-up signal; close may leave workers blocked");
         Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
-        epollFd = openEpoll(devFd);
+        // Blocking reads, as libfuse's own loop: the kernel queues readers exclusively, so a request wakes
+        // exactly one idle worker. (A non-blocking device with a shared level-triggered epoll set woke every
+        // idle worker for each request: 70% of the daemon's CPU went to context switches.)
         for (int i = 0; i < minWorkers; i++) spawn();
     }
 
@@ -134,10 +134,11 @@ public final class FuseMount implements AutoCloseable {
     }
 
     private void loop() {
+        int tid = Wakeup.gettid();
+        tids.add(tid);
         Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
-        Waiter waiter = new Waiter();
         try {
             // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
             // and close() only calls fuse_session_exit once every worker is out of this loop.
@@ -150,12 +151,6 @@ public final class FuseMount implements AutoCloseable {
                 chp.putAddress(0, ch.address());
                 idle.incrementAndGet();
                 int r = F.fuse_session_receive_buf(se, buf, chp);
-                if (r == -Errno.EAGAIN) {
-                    // the device is non-blocking: wait for the next request, but look at closing regularly
-                    waiter.await(POLL_MILLIS);
-                    idle.decrementAndGet();
-                    continue;
-                }
                 int nowIdle = idle.decrementAndGet();
                 if (r == -Errno.EINTR) continue;
                 if (r == 0) {
@@ -172,6 +167,7 @@ public final class FuseMount implements AutoCloseable {
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
+            tids.remove(tid);
             if (live.decrementAndGet() == 0) {
                 stopped.countDown();
                 ended.countDown();
@@ -179,38 +175,6 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /**
-     * One worker's wait for the next request: on the mount's shared epoll set (epoll_wait queues its
-     * waiters exclusively, so a request wakes one idle worker rather than all of them, and the set costs
-     * one fd however many workers the pool grows to), or on plain poll if epoll was refused.
-     */
-    private final class Waiter {
-        private final Pointer mem = Memory.allocateDirect(RT, 16, true);
-
-        void await(int millis) {
-            if (epollFd >= 0) {
-                Sys.LIB.epoll_wait(epollFd, mem, 1, millis);
-            } else {
-                mem.putInt(0, devFd);
-                mem.putShort(4, (short) 1 /* POLLIN */);
-                mem.putShort(6, (short) 0);
-                Sys.LIB.poll(mem, 1, millis);
-            }
-        }
-    }
-
-    /** The epoll set all workers wait on, or -1 (then they poll). */
-    private static int openEpoll(int fd) {
-        final int epollIn = 1, ctlAdd = 1, cloexec = 02000000;
-        int ep = Sys.LIB.epoll_create1(cloexec);
-        if (ep < 0) return -1;
-        Pointer ev = Memory.allocateDirect(RT, 16, true);
-        ev.putInt(0, epollIn); // struct epoll_event is packed: u32 events, u64 data
-        ev.putLong(4, 0);
-        if (Sys.LIB.epoll_ctl(ep, ctlAdd, fd, ev) == 0) return ep;
-        Posix.close(ep);
-        return -1;
-    }
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
@@ -261,9 +225,10 @@ public final class FuseMount implements AutoCloseable {
      * Unmounts (lazily, so busy mounts still go) and frees libfuse's structures. Idempotent; returns within
      * about {@link #JOIN_MILLIS} even when a worker is stuck in a branch call.
      *
-     * <p>Order: stop the workers (they look at {@code closing} at least every {@link #POLL_MILLIS}),
-     * detach our mount if it is still there, then cut the kernel connection by replacing the device fd
-     * with /dev/null (clients still waiting get ECONNABORTED instead of hanging), and only when every
+     * <p>Order: set {@code closing} (a worker leaves after answering its current request), detach our mount
+     * if it is still there (an idle connection ends and blocked readers get ENODEV), abort a busy
+     * connection through fusectl when it is mounted, replace the device fd with /dev/null (a process
+     * exit then ends the connection, so waiting clients get an error instead of hanging), and only when every
      * worker has left libfuse, free its state. fuse_session_exit is not called while workers run: libfuse
      * drops (never answers) a request read after the session exited, which left clients hanging forever.
      */
@@ -274,7 +239,11 @@ public final class FuseMount implements AutoCloseable {
             closing.set(true);
         }
         if (connection >= 0 ? isOurs() : isMounted(mountpoint)) lazyUnmount(mountpoint);
+        // an idle mount goes at once and its readers get ENODEV; a busy one keeps its connection, and each
+        // worker leaves after answering its next request
         waitWorkers(JOIN_MILLIS);
+        if (live.get() > 0) abortConnection();
+        interruptWorkers(1000);
         cutConnection();
         if (live.get() > 0) waitWorkers(1000);
         destroyed = true;
@@ -283,10 +252,34 @@ public final class FuseMount implements AutoCloseable {
         } else {
             F.fuse_session_exit(se);
             F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
-            if (epollFd >= 0) Posix.close(epollFd);
         }
         stopped.countDown(); // release waiters even when workers had to be abandoned
         ended.countDown();
+    }
+
+    /**
+     * Interrupts workers still blocked in read(/dev/fuse) (or in an interruptible branch call), repeatedly
+     * for up to millis, so they see {@code closing} and drop their reference to the device.
+     */
+    private void interruptWorkers(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (live.get() > 0 && System.currentTimeMillis() < deadline) {
+            for (int tid : tids) Wakeup.interrupt(tid);
+            waitWorkers(50);
+        }
+    }
+
+    /** Ends the connection through fusectl, when it is mounted: every blocked reader returns at once. */
+    private void abortConnection() {
+        if (connection < 0) return;
+        java.nio.file.Path abort = java.nio.file.Path.of("/sys/fs/fuse/connections/" + connection + "/abort");
+        if (!java.nio.file.Files.exists(abort)) return;
+        try {
+            java.nio.file.Files.writeString(abort, "1");
+            LOG.warn("aborted FUSE connection {} of {}", connection, mountpoint);
+        } catch (Exception e) {
+            LOG.warn("could not abort FUSE connection {}: {}", connection, e.toString());
+        }
     }
 
     /** Whether the FUSE mount at our mount point is still this connection (not one mounted over it later). */
@@ -388,15 +381,7 @@ public final class FuseMount implements AutoCloseable {
         Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
 
         interface Lib {
-            int poll(Pointer fds, long nfds, int timeout);
-
             int fcntl(int fd, int cmd, int arg);
-
-            int epoll_create1(int flags);
-
-            int epoll_ctl(int epfd, int op, int fd, Pointer event);
-
-            int epoll_wait(int epfd, Pointer events, int maxevents, int timeout);
         }
     }
 
