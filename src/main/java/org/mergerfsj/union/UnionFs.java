@@ -510,16 +510,25 @@ public final class UnionFs {
 
     public static final String SECURITY_CAPABILITY = "security.capability";
 
+    /**
+     * What the xattr and security_capability options answer before any branch is asked (OP-XA-01..04),
+     * or 0 to go on.
+     */
+    private static int xattrGate(Config c, String name) {
+        if (name != null && !c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
+        switch (c.xattr()) {
+            case NOATTR: return -Errno.ENOATTR;
+            case NOSYS: return -Errno.ENOSYS;
+            default: return 0;
+        }
+    }
+
     /** getxattr: the value (size query when out is null), or -errno. */
     public int getxattr(String path, String name, Pointer out, long size) {
         if (ControlFile.PATH.equals(path)) return control.getxattr(name, out, size);
         Config c = pool.config();
-        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
-        switch (c.xattr()) {
-            case NOATTR: return -Errno.ENOATTR;
-            case NOSYS: return -Errno.ENOSYS;
-            default: break;
-        }
+        int gate = xattrGate(c, name);
+        if (gate != 0) return gate;
         try {
             if (name.startsWith(ControlFile.PREFIX)) return control.fileInfo(c, path, name, out, size);
             Branch b = searchOne(c, Func.GETXATTR, path);
@@ -532,11 +541,9 @@ public final class UnionFs {
     public int listxattr(String path, Pointer out, long size) {
         if (ControlFile.PATH.equals(path)) return control.listxattr(out, size);
         Config c = pool.config();
-        switch (c.xattr()) {
-            case NOATTR: return 0;
-            case NOSYS: return -Errno.ENOSYS;
-            default: break;
-        }
+        if (c.xattr() == org.mergerfsj.config.XattrMode.NOATTR) return 0; // an empty list
+        int gate = xattrGate(c, null);
+        if (gate != 0) return gate;
         try {
             Branch b = searchOne(c, Func.LISTXATTR, path);
             return (int) Posix.check(Posix.C.llistxattr(Posix.path(b.full(path)), out, size));
@@ -548,12 +555,8 @@ public final class UnionFs {
     public int setxattr(String path, String name, Pointer value, long size, int flags, int uid) {
         if (ControlFile.PATH.equals(path)) return control.setxattr(name, value, size, flags, uid);
         Config c = pool.config();
-        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
-        switch (c.xattr()) {
-            case NOATTR: return -Errno.ENOATTR;
-            case NOSYS: return -Errno.ENOSYS;
-            default: break;
-        }
+        int gate = xattrGate(c, name);
+        if (gate != 0) return gate;
         byte[] n = Posix.path(name);
         return actOnAll(c, Func.SETXATTR, Func.GETXATTR, path,
                 full -> Posix.check(Posix.C.lsetxattr(Posix.path(full), n, value, size, flags)));
@@ -562,12 +565,8 @@ public final class UnionFs {
     public int removexattr(String path, String name) {
         if (ControlFile.PATH.equals(path)) return -Errno.ENOATTR;
         Config c = pool.config();
-        if (!c.securityCapability() && SECURITY_CAPABILITY.equals(name)) return -Errno.ENOATTR;
-        switch (c.xattr()) {
-            case NOATTR: return -Errno.ENOATTR;
-            case NOSYS: return -Errno.ENOSYS;
-            default: break;
-        }
+        int gate = xattrGate(c, name);
+        if (gate != 0) return gate;
         return actOnAll(c, Func.REMOVEXATTR, Func.GETXATTR, path, full -> Posix.lremovexattr(full, name));
     }
 
