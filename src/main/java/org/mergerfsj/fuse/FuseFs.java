@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseContext;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
@@ -47,9 +46,16 @@ public final class FuseFs extends FuseStubFS {
     }
 
     /** Becomes the caller; returns the context for uid/gid/umask. */
-    private FuseContext enter() {
-        FuseContext c = getContext();
-        Creds.become(c.uid.intValue(), c.gid.intValue(), c.pid.intValue());
+    /** Offsets in libfuse2's struct fuse_context (x86_64). */
+    private static final int CTX_UID = 8, CTX_GID = 12, CTX_PID = 16, CTX_UMASK = 32;
+
+    /**
+     * Becomes the caller; returns the raw fuse_context for uid/gid/umask (read at fixed offsets: jnr-fuse's
+     * getContext() builds a Struct with a field object per member on every request).
+     */
+    private static Pointer enter() {
+        Pointer c = LibFuse2.INSTANCE.fuse_get_context();
+        Creds.become(c.getInt(CTX_UID), c.getInt(CTX_GID), c.getInt(CTX_PID));
         return c;
     }
 
@@ -127,8 +133,8 @@ public final class FuseFs extends FuseStubFS {
     public int mknod(String path, long mode, long rdev) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("mknod {} mode={} rdev={}", path, Long.toOctalString(mode), rdev);
-            FuseContext c = enter();
-            return fs.mknod(path, (int) mode, rdev, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+            Pointer c = enter();
+            return fs.mknod(path, (int) mode, rdev, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
         } catch (Throwable t) {
             return fail("mknod", path, t);
         }
@@ -138,8 +144,8 @@ public final class FuseFs extends FuseStubFS {
     public int mkdir(String path, long mode) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("mkdir {} mode={}", path, Long.toOctalString(mode));
-            FuseContext c = enter();
-            return fs.mkdir(path, (int) mode, c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+            Pointer c = enter();
+            return fs.mkdir(path, (int) mode, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
         } catch (Throwable t) {
             return fail("mkdir", path, t);
         }
@@ -171,8 +177,8 @@ public final class FuseFs extends FuseStubFS {
     public int symlink(String target, String path) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("symlink {} -> {}", path, target);
-            FuseContext c = enter();
-            return fs.symlink(target, path, c.uid.intValue(), c.gid.intValue());
+            Pointer c = enter();
+            return fs.symlink(target, path, c.getInt(CTX_UID), c.getInt(CTX_GID));
         } catch (Throwable t) {
             return fail("symlink", path, t);
         }
@@ -193,8 +199,8 @@ public final class FuseFs extends FuseStubFS {
     public int link(String from, String to) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("link {} {}", from, to);
-            FuseContext c = enter();
-            return fs.link(from, to, c.uid.intValue(), c.gid.intValue());
+            Pointer c = enter();
+            return fs.link(from, to, c.getInt(CTX_UID), c.getInt(CTX_GID));
         } catch (Throwable t) {
             return fail("link", from, t);
         }
@@ -272,8 +278,8 @@ public final class FuseFs extends FuseStubFS {
             if (LOG.isTraceEnabled()) {
                 LOG.trace("create {} mode={} flags={}", path, Long.toOctalString(mode), Integer.toOctalString(fi.flags.get()));
             }
-            FuseContext c = enter();
-            long fh = fs.create(path, (int) mode, fi.flags.get(), c.umask.intValue(), c.uid.intValue(), c.gid.intValue());
+            Pointer c = enter();
+            long fh = fs.create(path, (int) mode, fi.flags.get(), c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
             if (fh < 0) return (int) fh;
             fi.fh.set(fh);
             setCacheBits(fi, fs.cacheBits(fh));
@@ -382,9 +388,9 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags, Pointer data) {
         try {
-            FuseContext c = enter();
+            Pointer c = enter();
             boolean dir = (flags & (1 << 4)) != 0; // FUSE_IOCTL_DIR
-            return fs.ioctl(fi.fh.get(), dir, cmd, data, c.uid.intValue());
+            return fs.ioctl(fi.fh.get(), dir, cmd, data, c.getInt(CTX_UID));
         } catch (Throwable t) {
             return fail("ioctl", path, t);
         }
@@ -394,8 +400,8 @@ public final class FuseFs extends FuseStubFS {
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("setxattr {} {} size={} flags={}", path, name, size, flags);
-            FuseContext c = enter();
-            return fs.setxattr(path, name, value, size, flags, c.uid.intValue());
+            Pointer c = enter();
+            return fs.setxattr(path, name, value, size, flags, c.getInt(CTX_UID));
         } catch (Throwable t) {
             return fail("setxattr", path, t);
         }

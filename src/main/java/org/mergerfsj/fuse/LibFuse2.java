@@ -16,6 +16,9 @@ public interface LibFuse2 {
 
     Pointer fuse_get_session(Pointer fuse);
 
+    /** The calling thread's request context (struct fuse_context *). */
+    Pointer fuse_get_context();
+
     long fuse_chan_bufsize(Pointer ch);
 
     int fuse_chan_fd(Pointer ch);
