@@ -70,6 +70,7 @@ public interface LibC {
     @IgnoreError int setfsgid(int gid);
     long syscall(long number, long a1, long a2);
     long syscall(long number, long a1, @In int[] a2);
+    long syscall(long number, long a1, Pointer a2, long a3);
     int getgrouplist(@In byte[] user, int group, @Out int[] groups, IntByReference ngroups);
     int setpriority(int which, int who, int prio);
     @IgnoreError int umask(int mask);

@@ -3,6 +3,8 @@ package org.mergerfsj.union;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.branch.Branch;
 import org.mergerfsj.posix.Posix;
@@ -22,32 +24,55 @@ public final class Dirs {
      */
     public record Entry(String name, int type, long ino, long dev, Branch branch) {}
 
+    private static final long SYS_GETDENTS64 = 217; // x86_64
+    private static final int BUF = 64 * 1024;
+    private static final ThreadLocal<Pointer> NATIVE_BUF =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Posix.RT, BUF));
+    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[BUF]);
+
+    /**
+     * Reads each branch directory with getdents64 in 64 KiB batches and parses the records in Java: two
+     * native calls per batch instead of one per entry (readdir64) plus one per name.
+     */
     static List<Entry> list(List<Branch> branches, String dir) {
         List<Entry> out = new ArrayList<>();
         HashSet<String> seen = new HashSet<>();
         boolean root = dir.equals("/");
+        Pointer nbuf = NATIVE_BUF.get();
+        byte[] buf = BYTES.get();
         for (Branch b : branches) {
             int fd = Posix.open(b.full(dir), Posix.O_RDONLY | Posix.O_DIRECTORY, 0);
             if (fd < 0) continue;
-            Pointer st = Posix.scratch();
-            long dev = Posix.C.fstat(fd, st) == 0 ? st.getLong(Stat.OFF_DEV) : 0;
-            Pointer d = Posix.C.fdopendir(fd);
-            if (d == null) {
-                Posix.close(fd);
-                continue;
-            }
             try {
-                Pointer e;
-                while ((e = Posix.C.readdir64(d)) != null) {
-                    String name = e.getString(19, 256, java.nio.charset.StandardCharsets.ISO_8859_1);
-                    if (root && name.equals(ControlFile.NAME)) continue;
-                    if (!seen.add(name)) continue;
-                    out.add(new Entry(name, e.getByte(18) & 0xff, e.getLong(0), dev, b));
+                Pointer st = Posix.scratch();
+                long dev = Posix.C.fstat(fd, st) == 0 ? st.getLong(Stat.OFF_DEV) : 0;
+                long n;
+                while ((n = Posix.C.syscall(SYS_GETDENTS64, fd, nbuf, BUF)) > 0) {
+                    nbuf.get(0, buf, 0, (int) n);
+                    for (int off = 0; off < n; ) {
+                        // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]
+                        long ino = le64(buf, off);
+                        int reclen = (buf[off + 16] & 0xff) | (buf[off + 17] & 0xff) << 8;
+                        int type = buf[off + 18] & 0xff;
+                        int start = off + 19, end = start;
+                        while (end < off + reclen && buf[end] != 0) end++;
+                        off += reclen;
+                        String name = new String(buf, start, end - start, StandardCharsets.ISO_8859_1);
+                        if (root && name.equals(ControlFile.NAME)) continue;
+                        if (!seen.add(name)) continue;
+                        out.add(new Entry(name, type, ino, dev, b));
+                    }
                 }
             } finally {
-                Posix.C.closedir(d);
+                Posix.close(fd);
             }
         }
         return out;
+    }
+
+    private static long le64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) v = (v << 8) | (b[off + i] & 0xff);
+        return v;
     }
 }
