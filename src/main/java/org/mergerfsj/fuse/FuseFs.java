@@ -465,6 +465,9 @@ public final class FuseFs extends FuseStubFS {
             String dir = fs.dirPath(fh, path);
             ByteBuffer name = NAME.get();
             Pointer st = DIRENT_STAT.get();
+            // without use_ino libfuse replaces d_ino with its own node ids: don't hash for nothing
+            boolean useIno = fs.pool().config().useIno();
+            st.putLong(org.mergerfsj.posix.Stat.OFF_INO, 0);
             for (org.mergerfsj.union.Dirs.Entry e : entries) {
                 String n = e.name();
                 if (n.length() >= name.capacity()) continue;
@@ -473,7 +476,7 @@ public final class FuseFs extends FuseStubFS {
                 name.put((byte) 0);
                 name.flip();
                 st.putInt(org.mergerfsj.posix.Stat.OFF_MODE, e.type() << 12);
-                st.putLong(org.mergerfsj.posix.Stat.OFF_INO, fs.direntIno(dir, e));
+                if (useIno) st.putLong(org.mergerfsj.posix.Stat.OFF_INO, fs.direntIno(dir, e));
                 if (filler.apply(buf, name, st, 0) != 0) break;
             }
             return 0;
