@@ -32,7 +32,7 @@ public final class FuseMount implements AutoCloseable {
     private static final int FUSE_BUF_SIZE = 40;
     private static final int MAX_WORKERS = 64;
     static final long JOIN_MILLIS = 3000;
-    private static final int F_GETFL = 3, F_SETFL = 4, F_SETFD = 2, FD_CLOEXEC = 1;
+    private static final int F_SETFD = 2, FD_CLOEXEC = 1;
 
     private final String mountpoint;
     private final FuseFs fs;

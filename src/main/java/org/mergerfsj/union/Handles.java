@@ -53,8 +53,4 @@ final class Handles {
     Object remove(long fh) {
         return open.remove(fh);
     }
-
-    int size() {
-        return open.size();
-    }
 }

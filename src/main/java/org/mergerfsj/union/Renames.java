@@ -59,7 +59,7 @@ final class Renames {
         String newParent = Paths.parent(to);
         Branch parentSrc;
         try {
-            parentSrc = Policies.byName(c.policy(Func.GETATTR)).search(c.branches(), newParent, facts).get(0);
+            parentSrc = cloneSource(c, facts, newParent);
         } catch (PolicyException e) {
             return -e.errno();
         }
@@ -83,10 +83,15 @@ final class Renames {
         return r;
     }
 
+    /** Where the target's parent is copied from in create-path mode: func.getattr on it (OP-RN-03, OP-LN-03). */
+    private static Branch cloneSource(Config c, BranchFacts facts, String dir) throws PolicyException {
+        return Policies.byName(c.policy(Func.GETATTR)).search(c.branches(), dir, facts).get(0);
+    }
+
     /** remove(3): unlink, or rmdir when it is a directory (fails silently when not empty). */
     static void remove(String full) {
-        if (Posix.unlink(full) == -Errno.EISDIR) Posix.rmdir(full);
-        else if (Posix.lstat(full) != null && Posix.lstat(full).isDir()) Posix.rmdir(full);
+        int r = Posix.unlink(full);
+        if (r == -Errno.EISDIR || r == -Errno.EPERM) Posix.rmdir(full); // Linux says EISDIR, POSIX allows EPERM
     }
 
     static int link(Config c, BranchFacts facts, String from, String to, int uid, int gid) {
@@ -106,7 +111,7 @@ final class Renames {
             String newParent = Paths.parent(to);
             Branch parentSrc;
             try {
-                parentSrc = Policies.byName(c.policy(Func.GETATTR)).search(c.branches(), newParent, facts).get(0);
+                parentSrc = cloneSource(c, facts, newParent);
             } catch (PolicyException ex) {
                 return -ex.errno();
             }

@@ -35,10 +35,6 @@ public final class UnionFs {
         return control;
     }
 
-    public int openHandles() {
-        return handles.size();
-    }
-
     // ------------------------------------------------------------------ search helpers
 
     private SpaceCache facts() {
@@ -390,11 +386,12 @@ public final class UnionFs {
     public int release(long fh) {
         Object o = handles.remove(fh);
         if (!(o instanceof Handles.OpenFile f)) return 0;
-        if (pool.config().dropCacheOnClose()) {
+        Config c = pool.config();
+        if (c.dropCacheOnClose()) {
             Posix.C.posix_fadvise(f.fd, 0, 0, Posix.POSIX_FADV_DONTNEED);
             Posix.C.posix_fadvise(f.fd, 0, 0, Posix.POSIX_FADV_DONTNEED);
         }
-        if (pool.config().cacheFiles() == CacheFiles.AUTO_FULL) AutoFull.remember(f.path, f.fd);
+        if (c.cacheFiles() == CacheFiles.AUTO_FULL) AutoFull.remember(f.path, f.fd);
         Posix.close(f.fd);
         return 0;
     }
@@ -415,17 +412,6 @@ public final class UnionFs {
         Handles.OpenFile f = handles.file(fh);
         if (f == null) return -Errno.EBADF;
         return Posix.check(Posix.C.flock(f.fd, op));
-    }
-
-    /** The branch fd of an open file, or -1 (ioctl and copy helpers). */
-    public int fd(long fh) {
-        Handles.OpenFile f = handles.file(fh);
-        return f == null ? -1 : f.fd;
-    }
-
-    public String pathOf(long fh) {
-        Handles.OpenFile f = handles.file(fh);
-        return f == null ? null : f.path;
     }
 
     /**
