@@ -97,8 +97,8 @@ class Results:
         return statistics.median(rs) if rs else None
 
     def reps(self):
-        """Sorted distinct repetition counts over (target, key) pairs, e.g. [2] or [2, 3]."""
-        return sorted({len(v) for v in self.byrep.values()})
+        """The distinct repetition numbers in the file."""
+        return sorted({r for v in self.byrep.values() for r in v}, key=lambda r: (len(r), r))
 
     def report_keys(self):
         """The rows of the report: every workload/metric, daemon_cpu only for ALL."""
@@ -161,11 +161,8 @@ def run_date(name, tsv, cfg):
 
 
 def reps_text(res):
-    rc = res.reps()
-    if not rc:
-        return "0 reps"
-    n = "%d" % rc[0] if len(rc) == 1 else "%d-%d" % (rc[0], rc[-1])
-    return n + (" rep" if n == "1" else " reps")
+    n = len(res.reps())
+    return "%d rep%s" % (n, "" if n == 1 else "s")
 
 
 def fmt(r):
