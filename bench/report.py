@@ -2,6 +2,7 @@
 """Benchmark report for a unionbench results.tsv: a markdown table of time ratios and a PNG chart.
 
     /usr/bin/python3 bench/report.py RESULTS.tsv --out-dir DIR [--name PREFIX] [--ref mergerfs]
+        [--config config.txt] [--source NAME] [--date YYYY-MM-DD]
 
 Writes DIR/PREFIX-ratios.md and DIR/PREFIX-chart.png (the chart needs matplotlib,
 `apt-get install python3-matplotlib`; without it the markdown is still written and a note says
@@ -327,6 +328,7 @@ def main(argv=None):
     ap.add_argument("--name", help="file name prefix (default: from the results file name or its date)")
     ap.add_argument("--ref", help="reference target (default: mergerfs, else the first non-raw target)")
     ap.add_argument("--config", help="unionbench config.txt of the run (default: the one beside the results, if any)")
+    ap.add_argument("--source", help="results file name shown in the markdown (default: the file's own name)")
     ap.add_argument("--date", help="date shown in the titles (default: config.txt beside the results, the prefix, the file's mtime)")
     a = ap.parse_args(argv)
     res = Results(a.results)
@@ -341,7 +343,7 @@ def main(argv=None):
     os.makedirs(a.out_dir, exist_ok=True)
     md = os.path.join(a.out_dir, name + "-ratios.md")
     png = os.path.join(a.out_dir, name + "-chart.png")
-    write_markdown(res, ref, md, date, os.path.basename(a.results))
+    write_markdown(res, ref, md, date, a.source or os.path.basename(a.results))
     print("report: wrote %s" % md)
     why = write_chart(res, ref, png, date, cfg)
     if why:
