@@ -340,6 +340,8 @@ def main(argv=None):
     cfg = config_of(a.config or os.path.join(os.path.dirname(os.path.abspath(a.results)), "config.txt"))
     name = a.name or default_name(a.results, cfg)
     date = a.date or run_date(name, a.results, cfg)
+    if name.startswith(date) and len(name) > len(date):
+        date = name                             # 2026-12-01-run2: say which run of the day
     os.makedirs(a.out_dir, exist_ok=True)
     md = os.path.join(a.out_dir, name + "-ratios.md")
     png = os.path.join(a.out_dir, name + "-chart.png")
