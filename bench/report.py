@@ -278,7 +278,7 @@ def write_chart(res, ref, path, date, cfg):
             ax.text(min(v, cap) + xmax * 0.006, y, txt, va="center", ha="left",
                     fontsize=7.5 if ns <= 2 else 6.5, fontweight="bold" if bold else "normal", zorder=5,
                     bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none", alpha=0.75))
-    # workload groups: light bands and separators
+    # workload groups on alternating light bands
     groups = []
     for y, k in enumerate(keys):
         if groups and groups[-1][0] == k[0]:
@@ -350,6 +350,9 @@ def main(argv=None):
     why = write_chart(res, ref, png, date, cfg)
     if why:
         print("report: NOTE: PNG chart skipped: %s" % why)
+        if os.path.exists(png):                 # a chart of other numbers must not stay beside the new table
+            os.remove(png)
+            print("report: removed the stale %s" % png)
     else:
         print("report: wrote %s" % png)
     return 0
