@@ -2,7 +2,7 @@
 # JMH microbenchmarks of the hot paths (policy selection, path resolution, inode hashing); sources in
 # src/test/java/org/mergerfsj/bench, description and results in docs/performance-jmh.md.
 #
-#   bash bench/jmh.sh                                  # everything, short settings, ~8 min on 2 cores
+#   bash bench/jmh.sh                                  # everything (~100 benchmarks), short settings, ~9 min of one core
 #   bash bench/jmh.sh 'PolicyBench.search' -p branches=8
 #   bash bench/jmh.sh -f 1 -wi 2 -i 3 -w 1s -r 1s      # any JMH option (java -jar jmh.jar -h lists them)
 #

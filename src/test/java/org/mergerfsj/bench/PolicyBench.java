@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Policy selection as the daemon runs it: the policy looked up by name (as {@code Pool.policy} does per
  * operation), the production {@code BranchFacts} ({@link org.mergerfsj.union.SpaceCache} from a
- * {@link org.mergerfsj.union.Pool}, default cache.statfs=0, so every statvfs is a real syscall) over
- * real branch directories (layout in {@link BranchTree}).
+ * {@link org.mergerfsj.union.Pool}, default cache.statfs=0, so every statvfs is a real syscall;
+ * {@code -p cacheStatfs=60} shows the cached variant) over real branch directories (layout in
+ * {@link BranchTree}).
  *
  * <p>create gets the parent directory {@code /docs/2024} (on every second branch), action and search the
  * file {@code /docs/2024/report.pdf} (on the last branch only). Each call therefore costs a policy- and
@@ -43,6 +44,10 @@ public class PolicyBench {
     @Param({"2", "4", "8"})
     public int branches;
 
+    /** Option cache.statfs (seconds): 0, the default, makes every space question a statvfs. */
+    @Param({"0"})
+    public int cacheStatfs;
+
     private BranchTree tree;
     private List<Branch> list;
     private BranchFacts facts;
@@ -51,7 +56,7 @@ public class PolicyBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        tree = new BranchTree(branches);
+        tree = new BranchTree(branches, "cache.statfs=" + cacheStatfs);
         list = tree.config.branches();
         facts = tree.pool.space();
         minFreeSpace = tree.config.minFreeSpace();
