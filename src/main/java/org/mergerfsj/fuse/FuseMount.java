@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -31,6 +32,9 @@ public final class FuseMount implements AutoCloseable {
     private static final int OPS_SIZE = 360;
     private static final int FUSE_BUF_SIZE = 40;
     private static final int MAX_WORKERS = 64;
+    /** A request in flight this long with no worker left reading the device makes the pool grow. */
+    static final long STALL_NANOS = 10_000_000;
+    private static final long WATCH_POLL_NANOS = 5_000_000, WATCH_IDLE_NANOS = 1_000_000_000;
     static final long JOIN_MILLIS = 3000;
     private static final int F_SETFD = 2, FD_CLOEXEC = 1;
 
@@ -52,6 +56,11 @@ public final class FuseMount implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1); // every worker left the loop
     private final CountDownLatch ended = new CountDownLatch(1);   // the session is over (see awaitStopped)
     private final int minWorkers;
+    private int spawned; // thread names only
+    /** nanoTime (made odd, never 0) when the last reading worker took a request; 0 while a worker reads. */
+    private volatile long dryStart;
+    private volatile boolean watchdogParked;
+    private Thread watchdog;
     private volatile boolean destroyed;
 
     private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers) {
@@ -120,12 +129,15 @@ public final class FuseMount implements AutoCloseable {
         // exactly one idle worker. (A non-blocking device with a shared level-triggered epoll set woke every
         // idle worker for each request: 70% of the daemon's CPU went to context switches.)
         for (int i = 0; i < minWorkers; i++) spawn();
+        watchdog = new Thread(this::watch, "fuse-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     private void spawn() {
         synchronized (workers) {
             if (closing.get() || workers.size() >= MAX_WORKERS) return;
-            Thread t = new Thread(this::loop, "fuse-" + workers.size());
+            Thread t = new Thread(this::loop, "fuse-" + spawned++);
             t.setDaemon(true);
             workers.add(t);
             live.incrementAndGet();
@@ -139,10 +151,12 @@ public final class FuseMount implements AutoCloseable {
         Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         Pointer chp = Memory.allocateDirect(RT, 8, true);
+        boolean retired = false;
         try {
             // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
             // and close() only calls fuse_session_exit once every worker is out of this loop.
             while (!closing.get()) {
+                if (dryStart != 0) dryStart = 0;
                 buf.putLong(0, bufSize);
                 buf.putInt(8, 0);
                 buf.putAddress(16, mem.address());
@@ -161,20 +175,80 @@ public final class FuseMount implements AutoCloseable {
                     LOG.warn("FUSE worker stops: reading the device failed: {}", Posix.strerror(-r));
                     break;
                 }
-                if (nowIdle == 0) spawn(); // last idle reader took a request: keep one reading
+                if (nowIdle == 0) markDry();
                 F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
+                if (retire()) {
+                    retired = true;
+                    break;
+                }
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
         } finally {
             tids.remove(tid);
-            if (live.decrementAndGet() == 0) {
+            if (!retired && live.decrementAndGet() == 0) {
                 stopped.countDown();
                 ended.countDown();
             }
         }
     }
 
+
+    /**
+     * The pool is dry: this worker took the request the last reader was waiting for. That is the normal
+     * state of a single client's request/reply ping-pong (and of the instant between a reply and the next
+     * request), so nothing is spawned here: spawning on every dry moment, as libfuse's loop does, grew the
+     * pool to ~30 threads for one client, and every request then woke a sleeping thread instead of finding
+     * the worker that just replied back at its read (create/unlink took 1.5-2.5x longer). The watchdog
+     * grows the pool only when a request stays in flight with nobody reading.
+     */
+    private void markDry() {
+        if (dryStart == 0) dryStart = System.nanoTime() | 1;
+        if (watchdogParked) LockSupport.unpark(watchdog);
+    }
+
+    /**
+     * Whether this worker, just back from a request it took while another worker was reading, leaves:
+     * surplus workers (above the configured count) go as soon as they are not the only reader.
+     */
+    private boolean retire() {
+        for (int l = live.get(); l > minWorkers; l = live.get()) {
+            if (idle.get() == 0) return false;
+            if (live.compareAndSet(l, l - 1)) {
+                synchronized (workers) {
+                    workers.remove(Thread.currentThread());
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Grows the pool when a request has been in flight for {@link #STALL_NANOS} with no worker reading the
+     * device (a branch call stuck on a spinning-up disk must not stall the whole mount). Polls only while
+     * requests flow; parks for good after a second without a dry moment and is woken by the next one.
+     */
+    private void watch() {
+        long lastDry = System.nanoTime();
+        while (!closing.get()) {
+            long d = dryStart, now = System.nanoTime();
+            if (d != 0) {
+                lastDry = now;
+                if (now - d >= STALL_NANOS && idle.get() == 0) {
+                    spawn();
+                    dryStart = now | 1; // the next spawn needs another full stall
+                }
+            } else if (now - lastDry > WATCH_IDLE_NANOS) {
+                watchdogParked = true;
+                if (dryStart == 0 && !closing.get()) LockSupport.park(this);
+                watchdogParked = false;
+                lastDry = System.nanoTime();
+                continue;
+            }
+            LockSupport.parkNanos(this, WATCH_POLL_NANOS);
+        }
+    }
 
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
@@ -238,6 +312,7 @@ public final class FuseMount implements AutoCloseable {
         synchronized (workers) {
             closing.set(true);
         }
+        if (watchdog != null) LockSupport.unpark(watchdog);
         if (connection >= 0 ? isOurs() : isMounted(mountpoint)) lazyUnmount(mountpoint);
         // an idle mount goes at once and its readers get ENODEV; a busy one keeps its connection, and each
         // worker leaves after answering its next request

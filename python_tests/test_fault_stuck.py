@@ -1,0 +1,94 @@
+"""Workers stuck in branch calls must not stall the pool, and the extra workers go away afterwards.
+
+The worker pool starts small (two workers) because one client's request/reply ping-pong is fastest when
+the worker that answered is back at its read for the next request (a pool grown to dozens of threads made
+every request wake a sleeping thread: create/unlink 1.5-2.5x slower). It grows only when a request has
+been in flight for 10 ms with no worker reading the device: these tests block several workers at once in
+flock(2) on branch files this test holds locked, then require the mount to keep answering, and after the
+locks are released require the surplus workers to leave.
+"""
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+
+import faultutil as fu
+
+STUCK = 4
+
+FLOCKER = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("locking", flush=True)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+"""
+
+
+def _workers(pid):
+    """Names of the daemon's FUSE worker threads (fuse-N; not the watchdog)."""
+    out = []
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if name.startswith("fuse-") and name != "fuse-watchdog":
+            out.append(name)
+    return out
+
+
+def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers_leave():
+    with fu.Pool([None], fu.NO_CACHE) as pool:
+        held, clients = [], []
+        try:
+            for i in range(STUCK):
+                fu.write_file(pool.p("f%d" % i), b"x")
+                fd = os.open(pool.b(0, "f%d" % i), os.O_RDONLY)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                held.append(fd)
+            for i in range(STUCK):
+                c = subprocess.Popen([sys.executable, "-c", FLOCKER, pool.p("f%d" % i)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, universal_newlines=True)
+                clients.append(c)
+                assert c.stdout.readline().strip() == "locking"
+            time.sleep(0.5)   # every flock request is now inside a worker, blocked on our lock
+            assert all(c.poll() is None for c in clients)
+            assert len(_workers(pool.pid)) >= STUCK + 1, _workers(pool.pid)
+
+            # the mount keeps answering while STUCK workers wait
+            t0 = time.time()
+            for i in range(50):
+                fu.call_with_timeout(lambda: os.stat(pool.p("f%d" % (i % STUCK))), 5)
+                fu.call_with_timeout(lambda: os.listdir(pool.mnt), 5)
+            fu.write_file(pool.p("g"), b"y" * 4096)
+            assert fu.read_file(pool.p("g")) == b"y" * 4096
+            assert time.time() - t0 < 10
+
+            for fd in held:
+                os.close(fd)   # releases the locks: the clients get theirs one after another
+            held = []
+            for c in clients:
+                out, _ = c.communicate(timeout=10)
+                assert "locked" in out, out
+        finally:
+            for fd in held:
+                os.close(fd)
+            for c in clients:
+                if c.poll() is None:
+                    c.kill()
+
+        # surplus workers leave once they are not the only reader (a few requests drive them out)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            for i in range(20):
+                fu.call_with_timeout(lambda: os.stat(pool.p("g")), 5)
+            if len(_workers(pool.pid)) <= 3:
+                break
+            time.sleep(0.1)
+        assert len(_workers(pool.pid)) <= 3, _workers(pool.pid)
+        assert not pool.crash_files()
+        assert not pool.log_problems(), pool.log_problems()
