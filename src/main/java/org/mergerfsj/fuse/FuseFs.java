@@ -5,6 +5,7 @@ import java.util.List;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
+import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import org.mergerfsj.posix.Creds;
@@ -77,30 +78,6 @@ public final class FuseFs extends FuseStubFS {
     }
 
     @Override
-    public int getattr(String path, FileStat stat) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("getattr {}", path);
-            enter();
-            int r = fs.getattr(path, Struct.getMemory(stat));
-            if (r == 0 && "/".equals(path)) rootServed = true;
-            return r;
-        } catch (Throwable t) {
-            return fail("getattr", path, t);
-        }
-    }
-
-    @Override
-    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("fgetattr {} fh={}", path, fi.fh.get());
-            enter();
-            return fs.fgetattr(fi.fh.get(), Struct.getMemory(stat));
-        } catch (Throwable t) {
-            return fail("fgetattr", path, t);
-        }
-    }
-
-    @Override
     public int access(String path, int mask) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("access {} mask={}", path, mask);
@@ -148,17 +125,6 @@ public final class FuseFs extends FuseStubFS {
             return fs.mkdir(path, (int) mode, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
         } catch (Throwable t) {
             return fail("mkdir", path, t);
-        }
-    }
-
-    @Override
-    public int unlink(String path) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("unlink {}", path);
-            enter();
-            return fs.unlink(path);
-        } catch (Throwable t) {
-            return fail("unlink", path, t);
         }
     }
 
@@ -258,59 +224,6 @@ public final class FuseFs extends FuseStubFS {
     }
 
     @Override
-    public int open(String path, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("open {} flags={}", path, Integer.toOctalString(fi.flags.get()));
-            enter();
-            long fh = fs.open(path, fi.flags.get());
-            if (fh < 0) return (int) fh;
-            fi.fh.set(fh);
-            setCacheBits(fi, fs.cacheBits(fh));
-            return 0;
-        } catch (Throwable t) {
-            return fail("open", path, t);
-        }
-    }
-
-    @Override
-    public int create(String path, long mode, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) {
-                LOG.trace("create {} mode={} flags={}", path, Long.toOctalString(mode), Integer.toOctalString(fi.flags.get()));
-            }
-            Pointer c = enter();
-            long fh = fs.create(path, (int) mode, fi.flags.get(), c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
-            if (fh < 0) return (int) fh;
-            fi.fh.set(fh);
-            setCacheBits(fi, fs.cacheBits(fh));
-            return 0;
-        } catch (Throwable t) {
-            return fail("create", path, t);
-        }
-    }
-
-    @Override
-    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fi.fh.get(), size, offset);
-            return fs.read(fi.fh.get(), buf, size, offset);
-        } catch (Throwable t) {
-            return fail("read", path, t);
-        }
-    }
-
-    @Override
-    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("write fh={} size={} offset={}", fi.fh.get(), size, offset);
-            enter();
-            return fs.write(fi.fh.get(), buf, size, offset);
-        } catch (Throwable t) {
-            return fail("write", path, t);
-        }
-    }
-
-    @Override
     public int statfs(String path, Statvfs stbuf) {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("statfs {}", path);
@@ -318,26 +231,6 @@ public final class FuseFs extends FuseStubFS {
             return fs.statfs(path == null ? "/" : path, Struct.getMemory(stbuf));
         } catch (Throwable t) {
             return fail("statfs", path, t);
-        }
-    }
-
-    @Override
-    public int flush(String path, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("flush fh={}", fi.fh.get());
-            return fs.flush(fi.fh.get());
-        } catch (Throwable t) {
-            return fail("flush", path, t);
-        }
-    }
-
-    @Override
-    public int release(String path, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("release fh={}", fi.fh.get());
-            return fs.release(fi.fh.get());
-        } catch (Throwable t) {
-            return fail("release", path, t);
         }
     }
 
@@ -404,17 +297,6 @@ public final class FuseFs extends FuseStubFS {
             return fs.setxattr(path, name, value, size, flags, c.getInt(CTX_UID));
         } catch (Throwable t) {
             return fail("setxattr", path, t);
-        }
-    }
-
-    @Override
-    public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("getxattr {} {} size={}", path, name, size);
-            enter();
-            return fs.getxattr(path, name, size == 0 ? null : value, size);
-        } catch (Throwable t) {
-            return fail("getxattr", path, t);
         }
     }
 
@@ -499,5 +381,185 @@ public final class FuseFs extends FuseStubFS {
     public int fsyncdir(String path, FuseFileInfo fi) {
         if (LOG.isTraceEnabled()) LOG.trace("fsyncdir {}", path);
         return -Errno.ENOSYS;
+    }
+    // ---- Hot operations: closures libfuse calls directly, taking raw addresses. jnr-fuse's own closures
+    // build a FileStat/FuseFileInfo Struct (an object per field) and run a CharsetDecoder on every call;
+    // these read the few fields they need straight from native memory.
+
+    /** Offsets in libfuse2's struct fuse_operations (x86_64). */
+    static final int OP_GETATTR = 0, OP_UNLINK = 40, OP_OPEN = 112, OP_READ = 120, OP_WRITE = 128,
+            OP_FLUSH = 144, OP_RELEASE = 152, OP_GETXATTR = 176, OP_CREATE = 256, OP_FGETATTR = 272;
+    /** Offsets in struct fuse_file_info. */
+    private static final int FI_FLAGS = 0, FI_FH = 24;
+    private static final int MAX_STR = 65536; // paths are at most PATH_MAX (4096); a bound, not a limit
+    private static final com.kenai.jffi.MemoryIO IO = com.kenai.jffi.MemoryIO.getInstance();
+
+    public interface Op1 { @Delegate int call(long a); }
+    public interface Op2 { @Delegate int call(long a, long b); }
+    public interface Op3 { @Delegate int call(long a, long b, long c); }
+    public interface Op4 { @Delegate int call(long a, long b, long c, long d); }
+    public interface Op5 { @Delegate int call(long a, long b, long c, long d, long e); }
+    public interface OpCreate { @Delegate int call(long path, int mode, long fi); }
+
+    /** A path or name as libfuse passes it (NUL-terminated bytes; names are bytes, read as ISO-8859-1). */
+    static String str(long addr) {
+        if (addr == 0) return null;
+        int n = (int) IO.indexOf(addr, (byte) 0, MAX_STR); // offset of the NUL, -1 if none within MAX_STR
+        if (n < 0) n = MAX_STR;
+        byte[] b = new byte[n];
+        IO.getByteArray(addr, b, 0, n);
+        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static Pointer ptr(long addr) {
+        return addr == 0 ? null : Pointer.wrap(Posix.RT, addr);
+    }
+
+    private static long fh(long fi) {
+        return IO.getLong(fi + FI_FH);
+    }
+
+    private static void opened(long fi, long fh, int cacheBits) {
+        IO.putLong(fi + FI_FH, fh);
+        IO.putInt(fi + FI_BITS, (IO.getInt(fi + FI_BITS) & ~3) | cacheBits);
+    }
+
+    private int getattr(long p, long st) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("getattr {}", path);
+            enter();
+            int r = fs.getattr(path, ptr(st));
+            if (r == 0 && !rootServed && "/".equals(path)) rootServed = true;
+            return r;
+        } catch (Throwable t) {
+            return fail("getattr", path, t);
+        }
+    }
+
+    private int fgetattr(long p, long st, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("fgetattr fh={}", fh(fi));
+            enter();
+            return fs.fgetattr(fh(fi), ptr(st));
+        } catch (Throwable t) {
+            return fail("fgetattr", str(p), t);
+        }
+    }
+
+    private int unlink(long p) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("unlink {}", path);
+            enter();
+            return fs.unlink(path);
+        } catch (Throwable t) {
+            return fail("unlink", path, t);
+        }
+    }
+
+    private int open(long p, long fi) {
+        String path = str(p);
+        try {
+            int flags = IO.getInt(fi + FI_FLAGS);
+            if (LOG.isTraceEnabled()) LOG.trace("open {} flags={}", path, Integer.toOctalString(flags));
+            enter();
+            long fh = fs.open(path, flags);
+            if (fh < 0) return (int) fh;
+            opened(fi, fh, fs.cacheBits(fh));
+            return 0;
+        } catch (Throwable t) {
+            return fail("open", path, t);
+        }
+    }
+
+    private int create(long p, int mode, long fi) {
+        String path = str(p);
+        try {
+            int flags = IO.getInt(fi + FI_FLAGS);
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("create {} mode={} flags={}", path, Integer.toOctalString(mode), Integer.toOctalString(flags));
+            }
+            Pointer c = enter();
+            long fh = fs.create(path, mode, flags, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
+            if (fh < 0) return (int) fh;
+            opened(fi, fh, fs.cacheBits(fh));
+            return 0;
+        } catch (Throwable t) {
+            return fail("create", path, t);
+        }
+    }
+
+    private int read(long p, long buf, long size, long offset, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fh(fi), size, offset);
+            return fs.read(fh(fi), ptr(buf), size, offset);
+        } catch (Throwable t) {
+            return fail("read", str(p), t);
+        }
+    }
+
+    private int write(long p, long buf, long size, long offset, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("write fh={} size={} offset={}", fh(fi), size, offset);
+            enter();
+            return fs.write(fh(fi), ptr(buf), size, offset);
+        } catch (Throwable t) {
+            return fail("write", str(p), t);
+        }
+    }
+
+    private int flush(long p, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("flush fh={}", fh(fi));
+            return fs.flush(fh(fi));
+        } catch (Throwable t) {
+            return fail("flush", str(p), t);
+        }
+    }
+
+    private int release(long p, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("release fh={}", fh(fi));
+            return fs.release(fh(fi));
+        } catch (Throwable t) {
+            return fail("release", str(p), t);
+        }
+    }
+
+    private int getxattr(long p, long n, long value, long size) {
+        String path = str(p), name = str(n);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("getxattr {} {} size={}", path, name, size);
+            enter();
+            return fs.getxattr(path, name, size == 0 ? null : ptr(value), size);
+        } catch (Throwable t) {
+            return fail("getxattr", path, t);
+        }
+    }
+
+    /** The closures, kept reachable for the life of this object (libfuse holds only their addresses). */
+    private final Object[] raw = {
+        (Op2) this::getattr, (Op3) this::fgetattr, (Op1) this::unlink, (Op2) this::open, (OpCreate) this::create,
+        (Op5) this::read, (Op5) this::write, (Op2) this::flush, (Op2) this::release, (Op4) this::getxattr,
+    };
+    private static final int[] RAW_SLOTS = {
+        OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
+    };
+    private static final Class<?>[] RAW_TYPES = {
+        Op2.class, Op3.class, Op1.class, Op2.class, OpCreate.class, Op5.class, Op5.class, Op2.class, Op2.class, Op4.class,
+    };
+
+    private final List<Pointer> rawCode = new java.util.ArrayList<>();
+
+    /** Writes the hot operations' closures into a copy of the operations table. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void installRaw(Pointer ops) {
+        jnr.ffi.provider.ClosureManager cm = Posix.RT.getClosureManager();
+        for (int i = 0; i < raw.length; i++) {
+            Pointer code = cm.getClosurePointer((Class) RAW_TYPES[i], raw[i]);
+            rawCode.add(code);
+            ops.putAddress(RAW_SLOTS[i], code.address());
+        }
     }
 }

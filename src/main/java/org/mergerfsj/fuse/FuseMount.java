@@ -73,6 +73,7 @@ public final class FuseMount implements AutoCloseable {
         for (int i = 0; i < OPS_SIZE; i += 8) ops.putLong(i, src.getLong(i));
         // flag_nullpath_ok | flag_nopath | flag_utime_omit_ok: handle-based calls need no path from libfuse
         ops.putInt(304, 0b111);
+        fs.installRaw(ops);
     }
 
     /**
