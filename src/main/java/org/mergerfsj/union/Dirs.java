@@ -36,7 +36,11 @@ public final class Dirs {
      */
     static List<Entry> list(List<Branch> branches, String dir) {
         List<Entry> out = new ArrayList<>();
-        HashSet<String> seen = new HashSet<>();
+        // Names of earlier branches, built only once a second branch has the directory: a directory on one
+        // branch (the common case) needs no set, and the set was most of the garbage of a large listing
+        // (with the daemon's small heap, a 10k-entry `ls` cost two full GCs).
+        HashSet<String> seen = null;
+        boolean first = true;
         boolean root = dir.equals("/");
         Pointer nbuf = NATIVE_BUF.get();
         byte[] buf = BYTES.get();
@@ -44,6 +48,11 @@ public final class Dirs {
             int fd = Posix.open(b.full(dir), Posix.O_RDONLY | Posix.O_DIRECTORY, 0);
             if (fd < 0) continue;
             try {
+                if (!first && seen == null) {
+                    seen = new HashSet<>(Math.max(16, out.size() * 2));
+                    for (Entry e : out) seen.add(e.name());
+                }
+                first = false;
                 Pointer st = Posix.scratch();
                 long dev = Posix.C.fstat(fd, st) == 0 ? st.getLong(Stat.OFF_DEV) : 0;
                 long n;
@@ -59,7 +68,7 @@ public final class Dirs {
                         off += reclen;
                         String name = new String(buf, start, end - start, StandardCharsets.ISO_8859_1);
                         if (root && name.equals(ControlFile.NAME)) continue;
-                        if (!seen.add(name)) continue;
+                        if (seen != null && !seen.add(name)) continue;
                         out.add(new Entry(name, type, ino, dev, b));
                     }
                 }
