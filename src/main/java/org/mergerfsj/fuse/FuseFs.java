@@ -118,144 +118,6 @@ public final class FuseFs extends FuseStubFS {
     }
 
     @Override
-    public int mkdir(String path, long mode) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("mkdir {} mode={}", path, Long.toOctalString(mode));
-            Pointer c = enter();
-            return fs.mkdir(path, (int) mode, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
-        } catch (Throwable t) {
-            return fail("mkdir", path, t);
-        }
-    }
-
-    @Override
-    public int rmdir(String path) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("rmdir {}", path);
-            enter();
-            return fs.rmdir(path);
-        } catch (Throwable t) {
-            return fail("rmdir", path, t);
-        }
-    }
-
-    @Override
-    public int symlink(String target, String path) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("symlink {} -> {}", path, target);
-            Pointer c = enter();
-            return fs.symlink(target, path, c.getInt(CTX_UID), c.getInt(CTX_GID));
-        } catch (Throwable t) {
-            return fail("symlink", path, t);
-        }
-    }
-
-    @Override
-    public int rename(String from, String to) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("rename {} {}", from, to);
-            enter();
-            return fs.rename(from, to);
-        } catch (Throwable t) {
-            return fail("rename", from, t);
-        }
-    }
-
-    @Override
-    public int link(String from, String to) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("link {} {}", from, to);
-            Pointer c = enter();
-            return fs.link(from, to, c.getInt(CTX_UID), c.getInt(CTX_GID));
-        } catch (Throwable t) {
-            return fail("link", from, t);
-        }
-    }
-
-    @Override
-    public int chmod(String path, long mode) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("chmod {} mode={}", path, Long.toOctalString(mode));
-            enter();
-            return fs.chmod(path, (int) mode);
-        } catch (Throwable t) {
-            return fail("chmod", path, t);
-        }
-    }
-
-    @Override
-    public int chown(String path, long uid, long gid) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("chown {} uid={} gid={}", path, uid, gid);
-            enter();
-            return fs.chown(path, (int) uid, (int) gid);
-        } catch (Throwable t) {
-            return fail("chown", path, t);
-        }
-    }
-
-    @Override
-    public int truncate(String path, long size) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("truncate {} size={}", path, size);
-            enter();
-            return fs.truncate(path, size);
-        } catch (Throwable t) {
-            return fail("truncate", path, t);
-        }
-    }
-
-    @Override
-    public int utimens(String path, Timespec[] timespec) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("utimens {}", path);
-            enter();
-            long[] times;
-            if (timespec == null || timespec.length < 2 || timespec[0] == null) {
-                times = new long[] {0, Posix.UTIME_NOW, 0, Posix.UTIME_NOW};
-            } else {
-                Pointer a = Struct.getMemory(timespec[0]), m = Struct.getMemory(timespec[1]);
-                times = new long[] {a.getLong(0), a.getLong(8), m.getLong(0), m.getLong(8)};
-            }
-            return fs.utimens(path, times);
-        } catch (Throwable t) {
-            return fail("utimens", path, t);
-        }
-    }
-
-    @Override
-    public int statfs(String path, Statvfs stbuf) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("statfs {}", path);
-            enter();
-            return fs.statfs(path == null ? "/" : path, Struct.getMemory(stbuf));
-        } catch (Throwable t) {
-            return fail("statfs", path, t);
-        }
-    }
-
-    @Override
-    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("fsync fh={} datasync={}", fi.fh.get(), isdatasync);
-            return fs.fsync(fi.fh.get(), isdatasync != 0);
-        } catch (Throwable t) {
-            return fail("fsync", path, t);
-        }
-    }
-
-    @Override
-    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("ftruncate fh={} size={}", fi.fh.get(), size);
-            enter();
-            return fs.ftruncate(fi.fh.get(), size);
-        } catch (Throwable t) {
-            return fail("ftruncate", path, t);
-        }
-    }
-
-    @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
         try {
             if (LOG.isTraceEnabled()) {
@@ -322,17 +184,6 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
-    @Override
-    public int opendir(String path, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("opendir {}", path);
-            fi.fh.set(fs.opendir(path));
-            return 0;
-        } catch (Throwable t) {
-            return fail("opendir", path, t);
-        }
-    }
-
     private static final ThreadLocal<ByteBuffer> NAME = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
     private static final ThreadLocal<Pointer> DIRENT_STAT =
             ThreadLocal.withInitial(() -> Memory.allocateDirect(Posix.RT, org.mergerfsj.posix.Stat.SIZE, true));
@@ -368,16 +219,6 @@ public final class FuseFs extends FuseStubFS {
     }
 
     @Override
-    public int releasedir(String path, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("releasedir fh={}", fi.fh.get());
-            return fs.releasedir(fi.fh.get());
-        } catch (Throwable t) {
-            return fail("releasedir", path, t);
-        }
-    }
-
-    @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         if (LOG.isTraceEnabled()) LOG.trace("fsyncdir {}", path);
         return -Errno.ENOSYS;
@@ -387,8 +228,11 @@ public final class FuseFs extends FuseStubFS {
     // these read the few fields they need straight from native memory.
 
     /** Offsets in libfuse2's struct fuse_operations (x86_64). */
-    static final int OP_GETATTR = 0, OP_UNLINK = 40, OP_OPEN = 112, OP_READ = 120, OP_WRITE = 128,
-            OP_FLUSH = 144, OP_RELEASE = 152, OP_GETXATTR = 176, OP_CREATE = 256, OP_FGETATTR = 272;
+    static final int OP_GETATTR = 0, OP_MKDIR = 32, OP_UNLINK = 40, OP_RMDIR = 48, OP_SYMLINK = 56,
+            OP_RENAME = 64, OP_LINK = 72, OP_CHMOD = 80, OP_CHOWN = 88, OP_TRUNCATE = 96, OP_OPEN = 112,
+            OP_READ = 120, OP_WRITE = 128, OP_STATFS = 136, OP_FLUSH = 144, OP_RELEASE = 152, OP_FSYNC = 160,
+            OP_GETXATTR = 176, OP_OPENDIR = 200, OP_RELEASEDIR = 216, OP_CREATE = 256, OP_FTRUNCATE = 264,
+            OP_FGETATTR = 272, OP_UTIMENS = 288;
     /** Offsets in struct fuse_file_info. */
     private static final int FI_FLAGS = 0, FI_FH = 24;
     private static final int MAX_STR = 65536; // paths are at most PATH_MAX (4096); a bound, not a limit
@@ -399,7 +243,9 @@ public final class FuseFs extends FuseStubFS {
     public interface Op3 { @Delegate int call(long a, long b, long c); }
     public interface Op4 { @Delegate int call(long a, long b, long c, long d); }
     public interface Op5 { @Delegate int call(long a, long b, long c, long d, long e); }
-    public interface OpCreate { @Delegate int call(long path, int mode, long fi); }
+    public interface OpPI { @Delegate int call(long path, int a); }
+    public interface OpPII { @Delegate int call(long path, int a, int b); }
+    public interface OpPIP { @Delegate int call(long path, int a, long p); }
 
     /** A path or name as libfuse passes it (NUL-terminated bytes; names are bytes, read as ISO-8859-1). */
     static String str(long addr) {
@@ -538,16 +384,175 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
+    private int mkdir(long p, int mode) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("mkdir {} mode={}", path, Integer.toOctalString(mode));
+            Pointer c = enter();
+            return fs.mkdir(path, mode, c.getInt(CTX_UMASK), c.getInt(CTX_UID), c.getInt(CTX_GID));
+        } catch (Throwable t) {
+            return fail("mkdir", path, t);
+        }
+    }
+
+    private int rmdir(long p) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("rmdir {}", path);
+            enter();
+            return fs.rmdir(path);
+        } catch (Throwable t) {
+            return fail("rmdir", path, t);
+        }
+    }
+
+    private int symlink(long t, long p) {
+        String target = str(t), path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("symlink {} -> {}", path, target);
+            Pointer c = enter();
+            return fs.symlink(target, path, c.getInt(CTX_UID), c.getInt(CTX_GID));
+        } catch (Throwable e) {
+            return fail("symlink", path, e);
+        }
+    }
+
+    private int rename(long f, long t) {
+        String from = str(f), to = str(t);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("rename {} {}", from, to);
+            enter();
+            return fs.rename(from, to);
+        } catch (Throwable e) {
+            return fail("rename", from, e);
+        }
+    }
+
+    private int link(long f, long t) {
+        String from = str(f), to = str(t);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("link {} {}", from, to);
+            Pointer c = enter();
+            return fs.link(from, to, c.getInt(CTX_UID), c.getInt(CTX_GID));
+        } catch (Throwable e) {
+            return fail("link", from, e);
+        }
+    }
+
+    private int chmod(long p, int mode) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("chmod {} mode={}", path, Integer.toOctalString(mode));
+            enter();
+            return fs.chmod(path, mode);
+        } catch (Throwable t) {
+            return fail("chmod", path, t);
+        }
+    }
+
+    private int chown(long p, int uid, int gid) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("chown {} uid={} gid={}", path, uid, gid);
+            enter();
+            return fs.chown(path, uid, gid);
+        } catch (Throwable t) {
+            return fail("chown", path, t);
+        }
+    }
+
+    private int truncate(long p, long size) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("truncate {} size={}", path, size);
+            enter();
+            return fs.truncate(path, size);
+        } catch (Throwable t) {
+            return fail("truncate", path, t);
+        }
+    }
+
+    /** tv: struct timespec[2] (atime, mtime), or NULL for "now" (utime_omit_ok passes UTIME_NOW/OMIT through). */
+    private int utimens(long p, long tv) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("utimens {}", path);
+            enter();
+            long[] times = tv == 0 ? new long[] {0, Posix.UTIME_NOW, 0, Posix.UTIME_NOW}
+                    : new long[] {IO.getLong(tv), IO.getLong(tv + 8), IO.getLong(tv + 16), IO.getLong(tv + 24)};
+            return fs.utimens(path, times);
+        } catch (Throwable t) {
+            return fail("utimens", path, t);
+        }
+    }
+
+    private int statfs(long p, long st) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("statfs {}", path);
+            enter();
+            return fs.statfs(path == null ? "/" : path, ptr(st));
+        } catch (Throwable t) {
+            return fail("statfs", path, t);
+        }
+    }
+
+    private int fsync(long p, int datasync, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("fsync fh={} datasync={}", fh(fi), datasync);
+            return fs.fsync(fh(fi), datasync != 0);
+        } catch (Throwable t) {
+            return fail("fsync", str(p), t);
+        }
+    }
+
+    private int ftruncate(long p, long size, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("ftruncate fh={} size={}", fh(fi), size);
+            enter();
+            return fs.ftruncate(fh(fi), size);
+        } catch (Throwable t) {
+            return fail("ftruncate", str(p), t);
+        }
+    }
+
+    private int opendir(long p, long fi) {
+        String path = str(p);
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("opendir {}", path);
+            IO.putLong(fi + FI_FH, fs.opendir(path));
+            return 0;
+        } catch (Throwable t) {
+            return fail("opendir", path, t);
+        }
+    }
+
+    private int releasedir(long p, long fi) {
+        try {
+            if (LOG.isTraceEnabled()) LOG.trace("releasedir fh={}", fh(fi));
+            return fs.releasedir(fh(fi));
+        } catch (Throwable t) {
+            return fail("releasedir", str(p), t);
+        }
+    }
+
     /** The closures, kept reachable for the life of this object (libfuse holds only their addresses). */
     private final Object[] raw = {
-        (Op2) this::getattr, (Op3) this::fgetattr, (Op1) this::unlink, (Op2) this::open, (OpCreate) this::create,
+        (Op2) this::getattr, (Op3) this::fgetattr, (Op1) this::unlink, (Op2) this::open, (OpPIP) this::create,
         (Op5) this::read, (Op5) this::write, (Op2) this::flush, (Op2) this::release, (Op4) this::getxattr,
+        (OpPI) this::mkdir, (Op1) this::rmdir, (Op2) this::symlink, (Op2) this::rename, (Op2) this::link,
+        (OpPI) this::chmod, (OpPII) this::chown, (Op2) this::truncate, (Op2) this::utimens, (Op2) this::statfs,
+        (OpPIP) this::fsync, (Op3) this::ftruncate, (Op2) this::opendir, (Op2) this::releasedir,
     };
     private static final int[] RAW_SLOTS = {
         OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
+        OP_MKDIR, OP_RMDIR, OP_SYMLINK, OP_RENAME, OP_LINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_UTIMENS, OP_STATFS,
+        OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR,
     };
     private static final Class<?>[] RAW_TYPES = {
-        Op2.class, Op3.class, Op1.class, Op2.class, OpCreate.class, Op5.class, Op5.class, Op2.class, Op2.class, Op4.class,
+        Op2.class, Op3.class, Op1.class, Op2.class, OpPIP.class, Op5.class, Op5.class, Op2.class, Op2.class, Op4.class,
+        OpPI.class, Op1.class, Op2.class, Op2.class, Op2.class, OpPI.class, OpPII.class, Op2.class, Op2.class, Op2.class,
+        OpPIP.class, Op3.class, Op2.class, Op2.class,
     };
 
     private final List<Pointer> rawCode = new java.util.ArrayList<>();
