@@ -209,6 +209,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 writeStatus(status, "ERR");
                 return EXIT_USAGE;
             }
+            Startup.warmUpPaths(cfg.mountpoint(), 500);
             org.mergerfsj.union.BranchWatch.start(pool);
             LOG.info("mounted {} on {} (pid {})", cfg.fsname(), cfg.mountpoint(), ProcessHandle.current().pid());
             writeStatus(status, "OK");

@@ -221,6 +221,38 @@ final class Startup {
      * systemd readiness (Type=notify): READY=1 with our pid to $NOTIFY_SOCKET, if systemd gave us one. Sent
      * only once the pool answers, so units ordered after this one see a live mount.
      */
+    /** Rounds of the pre-ready warm-up: enough calls for C1 to compile each hot method (200 invocations). */
+    static final int WARM_UP_ROUNDS = 300;
+
+    /**
+     * Runs the hot request paths a few hundred times through the live mount before it is reported ready:
+     * one child `ls` lists the pool root and looks up names that do not exist, WARM_UP_ROUNDS times each.
+     * Without it the first large listing after mounting ran interpreted while C1 compiled the readdir
+     * loops (an `ls -f` of 10k files: 38 ms first, 19-24 ms after; mergerfs 20-27 ms). Reads only, nothing
+     * on a branch changes; bounded by budgetMillis (the child is killed after that).
+     */
+    static void warmUpPaths(String mountpoint, long budgetMillis) {
+        List<String> cmd = new ArrayList<>(List.of("ls", "-f", "--"));
+        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+            cmd.add(mountpoint);
+            cmd.add(mountpoint + "/.mergerfs-j-warm-up-" + i);
+        }
+        long t0 = System.nanoTime();
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(budgetMillis, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(1, TimeUnit.SECONDS);
+            }
+            LOG.debug("warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (java.io.IOException e) {
+            LOG.debug("warm-up skipped: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static void notifyReady() {
         notify("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=mounted\n");
     }
