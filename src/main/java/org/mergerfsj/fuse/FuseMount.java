@@ -46,6 +46,7 @@ public final class FuseMount implements AutoCloseable {
     private Pointer fuse;
     private Pointer se;
     private long bufSize;
+    private MaxPages maxPages;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
     private final List<Thread> workers = new ArrayList<>();
@@ -122,6 +123,8 @@ public final class FuseMount implements AutoCloseable {
         fuse = Pointer.wrap(RT, f);
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
+        maxPages = MaxPages.forChannel(ch, F.fuse_chan_fd(ch), bufSize);
+        if (maxPages != null) bufSize = Math.max(bufSize, MaxPages.BUFFER);
         connection = findConnection(mountpoint);
         devFd = F.fuse_chan_fd(ch);
         if (!Wakeup.install()) LOG.warn("cannot install the worker wake-up signal; close may leave workers blocked");
@@ -177,7 +180,12 @@ public final class FuseMount implements AutoCloseable {
                     break;
                 }
                 if (nowIdle == 0) markDry();
-                F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
+                Pointer chan = Pointer.wrap(RT, chp.getAddress(0));
+                if (maxPages != null && MaxPages.isInit(mem)) {
+                    maxPages.processInit(mem, () -> F.fuse_session_process_buf(se, buf, chan));
+                } else {
+                    F.fuse_session_process_buf(se, buf, chan);
+                }
                 if (retire()) {
                     retired = true;
                     break;

@@ -1,0 +1,146 @@
+package org.mergerfsj.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Delegate;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Negotiates 1 MiB reads and writes (FUSE_MAX_PAGES, protocol 7.28) although libfuse2 speaks 7.19 and
+ * caps requests at 128 KiB. mergerfs 2.33.5 does the same with its own libfuse (256 KiB reads, 1 MiB
+ * writes seen with strace); with 128 KiB requests a sequential read needs twice and a write eight times
+ * as many round trips.
+ *
+ * <p>How: for the INIT request only, the channel's send operation (struct fuse_chan, first member
+ * {@code op.send}) is replaced by {@link #send}, which rewrites libfuse's 24-byte {@code fuse_init_out}
+ * as the 64-byte 7.28 one: minor 28, FUSE_MAX_PAGES with max_pages 256, max_write 1 MiB when big writes
+ * were granted. The original send is put back right after. Claiming 7.28 adds no request format libfuse
+ * cannot parse: the 7.20-7.28 features are either behind INIT flags we do not set (readdirplus, writeback
+ * cache, parallel dirops, killpriv, ...) or new opcodes (RENAME2 with flags, LSEEK, COPY_FILE_RANGE) that
+ * libfuse answers ENOSYS, after which the kernel falls back to what it does for 7.19. Skipped (128 KiB
+ * stays) when the kernel is older than 7.28 or libfuse's channel does not have the expected layout.
+ * Workers must then read with buffers of at least {@link #BUFFER} bytes.
+ */
+final class MaxPages {
+    private static final Logger LOG = LoggerFactory.getLogger(MaxPages.class);
+    private static final MemoryIO IO = MemoryIO.getInstance();
+
+    static final int FUSE_INIT = 26;
+    static final int PAGES = 256;
+    static final int MAX_WRITE = PAGES * 4096;
+    /** A worker's request buffer: the largest write plus its headers (the kernel wants >= 80 + max_write). */
+    static final long BUFFER = MAX_WRITE + 4096;
+
+    private static final int IN_HEADER = 40;       // struct fuse_in_header
+    private static final int OUT_HEADER = 16;      // struct fuse_out_header {len, error, unique}
+    private static final int INIT_OUT_719 = 24, INIT_OUT_728 = 64;
+    private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
+    // struct fuse_chan in libfuse 2.9: {op.receive, op.send, op.destroy, se, int fd, size_t bufsize, ...}
+    private static final int CH_SEND = 8, CH_FD = 32, CH_BUFSIZE = 40;
+
+    public interface Send {
+        @Delegate int call(long ch, long iov, long count);
+    }
+
+    public interface Sys {
+        Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
+
+        public interface Lib {
+            long writev(int fd, long iov, int count);
+        }
+    }
+
+    private final Pointer ch;
+    private final int fd;
+    private final Send hook = this::send;
+    private final Pointer hookCode;
+    private volatile int kernelMinor;
+    private volatile boolean negotiated;
+
+    private MaxPages(Pointer ch, int fd) {
+        this.ch = ch;
+        this.fd = fd;
+        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
+    }
+
+    /** Null when libfuse's channel does not look like the struct this relies on. */
+    static MaxPages forChannel(Pointer ch, int fd, long bufsize) {
+        if (ch.getInt(CH_FD) != fd || ch.getLong(CH_BUFSIZE) != bufsize || ch.getAddress(CH_SEND) == 0) {
+            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB");
+            return null;
+        }
+        return new MaxPages(ch, fd);
+    }
+
+    static boolean isInit(Pointer request) {
+        return request.getInt(4) == FUSE_INIT;
+    }
+
+    /** Processes the INIT request in {@code request} with the send hook installed. */
+    void processInit(Pointer request, Runnable process) {
+        kernelMinor = request.getInt(IN_HEADER + 4);
+        long original = ch.getAddress(CH_SEND);
+        ch.putAddress(CH_SEND, hookCode.address());
+        try {
+            process.run();
+        } finally {
+            ch.putAddress(CH_SEND, original);
+        }
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests", kernelMinor, negotiated ? MAX_WRITE / 1024 : 128);
+    }
+
+    boolean negotiated() {
+        return negotiated;
+    }
+
+    /** Replaces libfuse's writev of the INIT reply. Any other reply is written unchanged. */
+    private int send(long chAddr, long iov, long count) {
+        try {
+            if (count == 2 && kernelMinor >= 28 && IO.getLong(iov + 8) == OUT_HEADER && IO.getLong(iov + 24) == INIT_OUT_719) {
+                long hdr = IO.getLong(iov), arg = IO.getLong(iov + 16);
+                if (IO.getInt(hdr + 4) == 0) return writeInit(hdr, arg);
+            }
+            return write(iov, (int) count);
+        } catch (Throwable t) {
+            LOG.error("sending the INIT reply failed", t);
+            return -Errno.EIO;
+        }
+    }
+
+    private int writeInit(long hdr, long arg) {
+        long mem = IO.allocateMemory(OUT_HEADER + INIT_OUT_728 + 32, true);
+        try {
+            long h = mem, out = mem + OUT_HEADER, vec = mem + OUT_HEADER + INIT_OUT_728;
+            IO.putInt(h, OUT_HEADER + INIT_OUT_728);
+            IO.putInt(h + 4, 0);
+            IO.putLong(h + 8, IO.getLong(hdr + 8));         // unique
+            IO.copyMemory(arg, out, INIT_OUT_719);          // major, minor, max_readahead, flags, bg, congestion, max_write
+            int flags = IO.getInt(out + 12);
+            IO.putInt(out + 4, 28);                         // minor
+            IO.putInt(out + 12, flags | FUSE_MAX_PAGES);
+            if ((flags & FUSE_BIG_WRITES) != 0) IO.putInt(out + 20, MAX_WRITE);
+            IO.putShort(out + 28, (short) PAGES);           // max_pages (after time_gran = 0)
+            IO.putLong(vec, h);
+            IO.putLong(vec + 8, OUT_HEADER);
+            IO.putLong(vec + 16, out);
+            IO.putLong(vec + 24, INIT_OUT_728);
+            int r = write(vec, 2);
+            negotiated = r == 0;
+            return r;
+        } finally {
+            IO.freeMemory(mem);
+        }
+    }
+
+    private int write(long iov, int count) {
+        long r = Sys.LIB.writev(fd, iov, count);
+        if (r < 0) {
+            int e = Posix.errno();
+            return -e;
+        }
+        return 0;
+    }
+}
