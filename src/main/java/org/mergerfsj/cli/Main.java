@@ -191,7 +191,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             FuseFs fuse = new FuseFs(new UnionFs(pool));
             FuseMount mount;
             try {
-                mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()));
+                mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()),
+                        cfg.fuseMsgSize());
             } catch (FuseMount.MountException | RuntimeException e) {
                 System.err.println("mergerfs-j: cannot mount " + cfg.mountpoint() + ": " + e.getMessage());
                 writeStatus(status, "ERR");

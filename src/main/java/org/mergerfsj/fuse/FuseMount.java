@@ -47,6 +47,7 @@ public final class FuseMount implements AutoCloseable {
     private Pointer se;
     private long bufSize;
     private MaxPages maxPages;
+    private final int msgPages;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
     private final List<Thread> workers = new ArrayList<>();
@@ -64,8 +65,9 @@ public final class FuseMount implements AutoCloseable {
     private Thread watchdog;
     private volatile boolean destroyed;
 
-    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers) {
+    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, int msgPages) {
         this.mountpoint = mountpoint;
+        this.msgPages = msgPages;
         this.fs = fs;
         this.minWorkers = Math.max(1, minWorkers);
         this.args = buildArgs(options);
@@ -82,7 +84,13 @@ public final class FuseMount implements AutoCloseable {
      * mount answers.
      */
     public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers) throws MountException {
-        FuseMount m = new FuseMount(mountpoint, fs, options, workers);
+        return mount(mountpoint, fs, options, workers, 256);
+    }
+
+    /** msgPages: fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB). */
+    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers, int msgPages)
+            throws MountException {
+        FuseMount m = new FuseMount(mountpoint, fs, options, workers, msgPages);
         m.start();
         return m;
     }
@@ -123,8 +131,8 @@ public final class FuseMount implements AutoCloseable {
         fuse = Pointer.wrap(RT, f);
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
-        maxPages = MaxPages.forChannel(ch, F.fuse_chan_fd(ch), bufSize);
-        if (maxPages != null) bufSize = Math.max(bufSize, MaxPages.BUFFER);
+        maxPages = MaxPages.forChannel(ch, F.fuse_chan_fd(ch), bufSize, msgPages);
+        if (maxPages != null) bufSize = Math.max(bufSize, maxPages.buffer());
         connection = findConnection(mountpoint);
         devFd = F.fuse_chan_fd(ch);
         if (!Wakeup.install()) LOG.warn("cannot install the worker wake-up signal; close may leave workers blocked");

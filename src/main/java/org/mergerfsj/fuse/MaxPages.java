@@ -16,23 +16,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How: for the INIT request only, the channel's send operation (struct fuse_chan, first member
  * {@code op.send}) is replaced by {@link #send}, which rewrites libfuse's 24-byte {@code fuse_init_out}
- * as the 64-byte 7.28 one: minor 28, FUSE_MAX_PAGES with max_pages 256, max_write 1 MiB when big writes
- * were granted. The original send is put back right after. Claiming 7.28 adds no request format libfuse
+ * as the 64-byte 7.28 one: minor 28, FUSE_MAX_PAGES with max_pages = fuse_msg_size (default 256),
+ * max_write = max_pages pages when big writes were granted. The original send is put back right after. Claiming 7.28 adds no request format libfuse
  * cannot parse: the 7.20-7.28 features are either behind INIT flags we do not set (readdirplus, writeback
  * cache, parallel dirops, killpriv, ...) or new opcodes (RENAME2 with flags, LSEEK, COPY_FILE_RANGE) that
  * libfuse answers ENOSYS, after which the kernel falls back to what it does for 7.19. Skipped (128 KiB
  * stays) when the kernel is older than 7.28 or libfuse's channel does not have the expected layout.
- * Workers must then read with buffers of at least {@link #BUFFER} bytes.
+ * Workers must then read with buffers of at least {@link #buffer()} bytes.
  */
 final class MaxPages {
     private static final Logger LOG = LoggerFactory.getLogger(MaxPages.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     static final int FUSE_INIT = 26;
-    static final int PAGES = 256;
-    static final int MAX_WRITE = PAGES * 4096;
-    /** A worker's request buffer: the largest write plus its headers (the kernel wants >= 80 + max_write). */
-    static final long BUFFER = MAX_WRITE + 4096;
+    /** libfuse2's own limit: 128 KiB requests. */
+    static final int LIBFUSE_PAGES = 32;
 
     private static final int IN_HEADER = 40;       // struct fuse_in_header
     private static final int OUT_HEADER = 16;      // struct fuse_out_header {len, error, unique}
@@ -55,24 +53,30 @@ final class MaxPages {
 
     private final Pointer ch;
     private final int fd;
+    private final int pages;
     private final Send hook = this::send;
     private final Pointer hookCode;
     private volatile int kernelMinor;
     private volatile boolean negotiated;
 
-    private MaxPages(Pointer ch, int fd) {
+    private MaxPages(Pointer ch, int fd, int pages) {
         this.ch = ch;
         this.fd = fd;
+        this.pages = pages;
         this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
     }
 
-    /** Null when libfuse's channel does not look like the struct this relies on. */
-    static MaxPages forChannel(Pointer ch, int fd, long bufsize) {
+    /**
+     * For fuse_msg_size={@code pages} (1..256). Null when that is not above libfuse's own 32 pages, or when
+     * libfuse's channel does not look like the struct this relies on.
+     */
+    static MaxPages forChannel(Pointer ch, int fd, long bufsize, int pages) {
+        if (pages <= LIBFUSE_PAGES) return null;
         if (ch.getInt(CH_FD) != fd || ch.getLong(CH_BUFSIZE) != bufsize || ch.getAddress(CH_SEND) == 0) {
             LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB");
             return null;
         }
-        return new MaxPages(ch, fd);
+        return new MaxPages(ch, fd, Math.min(pages, 256));
     }
 
     static boolean isInit(Pointer request) {
@@ -89,7 +93,16 @@ final class MaxPages {
         } finally {
             ch.putAddress(CH_SEND, original);
         }
-        LOG.debug("kernel FUSE 7.{}; {} KiB requests", kernelMinor, negotiated ? MAX_WRITE / 1024 : 128);
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests", kernelMinor, negotiated ? maxWrite() / 1024 : 128);
+    }
+
+    private int maxWrite() {
+        return pages * 4096;
+    }
+
+    /** A worker's request buffer: the largest write plus its headers (the kernel wants >= 80 + max_write). */
+    long buffer() {
+        return maxWrite() + 4096L;
     }
 
     boolean negotiated() {
@@ -121,8 +134,8 @@ final class MaxPages {
             int flags = IO.getInt(out + 12);
             IO.putInt(out + 4, 28);                         // minor
             IO.putInt(out + 12, flags | FUSE_MAX_PAGES);
-            if ((flags & FUSE_BIG_WRITES) != 0) IO.putInt(out + 20, MAX_WRITE);
-            IO.putShort(out + 28, (short) PAGES);           // max_pages (after time_gran = 0)
+            if ((flags & FUSE_BIG_WRITES) != 0) IO.putInt(out + 20, maxWrite());
+            IO.putShort(out + 28, (short) pages);           // max_pages (after time_gran = 0)
             IO.putLong(vec, h);
             IO.putLong(vec + 8, OUT_HEADER);
             IO.putLong(vec + 16, out);
