@@ -32,6 +32,10 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift;;
   esac
 done
+# unionbench's findpids skips every process whose arguments contain "unionbench", and its default work
+# root is .../unionbench/work: the daemons' own argv (their mount point) then hides them and no
+# daemon_cpu is recorded. A work root without that word keeps the CPU figures.
+case " ${args[*]:-} " in *" --workroot "*) ;; *) args+=(--workroot "${TMPDIR:-/tmp}/mfsj-bench-work");; esac
 if [ -z "$out" ]; then
   out=${TMPDIR:-/tmp}/unionbench/results/$(date +%Y%m%d-%H%M%S)
   args+=(--out "$out")
