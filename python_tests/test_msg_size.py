@@ -10,9 +10,20 @@ and the data lands intact on the branch.
 import os
 import re
 
+import pytest
+
 import faultutil as fu
 
 MIB = 1024 * 1024
+
+
+def _kernel_has_max_pages():
+    """FUSE_MAX_PAGES (protocol 7.28) arrived in Linux 4.20."""
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return m is not None and (int(m.group(1)), int(m.group(2))) >= (4, 20)
+
+
+needs_max_pages = pytest.mark.skipif(not _kernel_has_max_pages(), reason="kernel older than 4.20: no FUSE_MAX_PAGES")
 
 
 def _write_sizes(pool, data):
@@ -27,6 +38,7 @@ def _write_sizes(pool, data):
     return [int(s) for s in re.findall(r"write fh=\d+ size=(\d+)", pool.log())]
 
 
+@needs_max_pages
 def test_default_fuse_msg_size_gives_1_mib_write_requests():
     data = os.urandom(2 * MIB)
     with fu.Pool([None], "cache.files=off") as pool:
@@ -44,6 +56,7 @@ def test_fuse_msg_size_32_keeps_libfuse_128_kib_requests():
         assert sum(sizes) == len(data)
 
 
+@needs_max_pages
 def test_fuse_msg_size_64_gives_256_kib_requests():
     data = os.urandom(2 * MIB)
     with fu.Pool([None], "cache.files=off,fuse_msg_size=64") as pool:
