@@ -282,7 +282,33 @@ class Pool:
         return glob.glob(os.path.join(self.dir, "hs_err_pid*.log")) + glob.glob(os.path.join(self.dir, "core*"))
 
     def fd_count(self):
-        return len(os.listdir("/proc/%d/fd" % self.pid))
+        """The daemon's open fds, not counting pipes: libfuse keeps one splice pipe per worker thread that
+        answered a read by splicing (bounded by the workers, freed with the thread; see pipe_count)."""
+        return len(self._fd_targets()) - self.pipe_count()
+
+    def pipe_count(self):
+        return sum(1 for t in self._fd_targets() if t.startswith("pipe:"))
+
+    def worker_count(self):
+        n = 0
+        for t in os.listdir("/proc/%d/task" % self.pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (self.pid, t)) as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            if name.startswith("fuse-") and name != "fuse-watchdog":
+                n += 1
+        return n
+
+    def _fd_targets(self):
+        out = []
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            try:
+                out.append(os.readlink("/proc/%d/fd/%s" % (self.pid, fd)))
+            except OSError:
+                pass
+        return out
 
     def setopt(self, key, value):
         os.setxattr(self.p(".mergerfs"), "user.mergerfs." + key, value.encode())

@@ -28,7 +28,9 @@ import ru.serce.jnrfuse.struct.Timespec;
  */
 public final class FuseFs extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(FuseFs.class);
-    private static final int FUSE_CAP_BIG_WRITES = 1 << 5, FUSE_CAP_DONT_MASK = 1 << 6;
+    private static final int FUSE_CAP_BIG_WRITES = 1 << 5, FUSE_CAP_DONT_MASK = 1 << 6,
+            FUSE_CAP_SPLICE_WRITE = 1 << 7, FUSE_CAP_SPLICE_MOVE = 1 << 8;
+    static final boolean SPLICE = !Boolean.getBoolean("mergerfsj.noSplice");
     private static final int FI_BITS = 20;
 
     private final UnionFs fs;
@@ -73,7 +75,8 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public Pointer init(Pointer conn) {
         // want: kernel sends unmasked modes (we apply the caller's umask ourselves) and large writes
-        conn.putInt(24, conn.getInt(24) | ((FUSE_CAP_DONT_MASK | FUSE_CAP_BIG_WRITES) & conn.getInt(20)));
+        int want = FUSE_CAP_DONT_MASK | FUSE_CAP_BIG_WRITES | (SPLICE ? FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE : 0);
+        conn.putInt(24, conn.getInt(24) | (want & conn.getInt(20)));
         return null;
     }
 
@@ -232,7 +235,7 @@ public final class FuseFs extends FuseStubFS {
             OP_RENAME = 64, OP_LINK = 72, OP_CHMOD = 80, OP_CHOWN = 88, OP_TRUNCATE = 96, OP_OPEN = 112,
             OP_READ = 120, OP_WRITE = 128, OP_STATFS = 136, OP_FLUSH = 144, OP_RELEASE = 152, OP_FSYNC = 160,
             OP_GETXATTR = 176, OP_OPENDIR = 200, OP_RELEASEDIR = 216, OP_CREATE = 256, OP_FTRUNCATE = 264,
-            OP_FGETATTR = 272, OP_UTIMENS = 288;
+            OP_FGETATTR = 272, OP_UTIMENS = 288, OP_READ_BUF = 336;
     /** Offsets in struct fuse_file_info. */
     private static final int FI_FLAGS = 0, FI_FH = 24;
     private static final int FUSE_NAME_MAX = 1024;
@@ -345,6 +348,53 @@ public final class FuseFs extends FuseStubFS {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fh(fi), size, offset);
             return fs.read(fh(fi), ptr(buf), size, offset);
+        } catch (Throwable t) {
+            return fail("read", str(p), t);
+        }
+    }
+
+    /** libc's allocator: libfuse frees the fuse_bufvec (and its mem) that read_buf returns with free(). */
+    public interface CAlloc {
+        long calloc(long n, long size);
+
+        void free(long p);
+    }
+
+    private static final CAlloc C = jnr.ffi.LibraryLoader.create(CAlloc.class).load("c");
+    /** struct fuse_bufvec with one struct fuse_buf (libfuse 2.9, x86_64); FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK. */
+    private static final int BUFVEC_SIZE = 64, BUF = 24, FUSE_BUF_FD = 2 | 4;
+
+    /**
+     * read_buf: answers with the branch fd and offset instead of the data, so libfuse moves the bytes
+     * itself: with splice_write from the file's pages through a pipe into the FUSE device (one copy
+     * instead of pread into a buffer and writev out of it), and for small reads (under two pages) or
+     * without splice with its own pread. nullrw answers zeros from memory.
+     */
+    private int readBuf(long p, long bufp, long size, long offset, long fi) {
+        try {
+            long fh = fh(fi);
+            if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fh, size, offset);
+            boolean nullrw = fs.pool().config().nullrw();
+            int fd = nullrw ? -1 : fs.readFd(fh);
+            if (!nullrw && fd < 0) return fd;
+            long v = C.calloc(1, BUFVEC_SIZE);
+            if (v == 0) return -Errno.ENOMEM;
+            IO.putLong(v, 1);                                   // count (idx, off: 0)
+            IO.putLong(v + BUF, size);                          // buf[0].size
+            if (nullrw) {
+                long m = C.calloc(1, Math.max(1, size));
+                if (m == 0) {
+                    C.free(v);
+                    return -Errno.ENOMEM;
+                }
+                IO.putLong(v + BUF + 16, m);                    // mem (zeros), flags 0
+            } else {
+                IO.putInt(v + BUF + 8, FUSE_BUF_FD);            // flags
+                IO.putInt(v + BUF + 24, fd);                    // fd
+                IO.putLong(v + BUF + 32, offset);               // pos
+            }
+            IO.putLong(bufp, v);
+            return 0;
         } catch (Throwable t) {
             return fail("read", str(p), t);
         }
@@ -548,16 +598,17 @@ public final class FuseFs extends FuseStubFS {
         (OpPI) this::mkdir, (Op1) this::rmdir, (Op2) this::symlink, (Op2) this::rename, (Op2) this::link,
         (OpPI) this::chmod, (OpPII) this::chown, (Op2) this::truncate, (Op2) this::utimens, (Op2) this::statfs,
         (OpPIP) this::fsync, (Op3) this::ftruncate, (Op2) this::opendir, (Op2) this::releasedir,
+        (Op5) this::readBuf,
     };
     private static final int[] RAW_SLOTS = {
         OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
         OP_MKDIR, OP_RMDIR, OP_SYMLINK, OP_RENAME, OP_LINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_UTIMENS, OP_STATFS,
-        OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR,
+        OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR, OP_READ_BUF,
     };
     private static final Class<?>[] RAW_TYPES = {
         Op2.class, Op3.class, Op1.class, Op2.class, OpPIP.class, Op5.class, Op5.class, Op2.class, Op2.class, Op4.class,
         OpPI.class, Op1.class, Op2.class, Op2.class, Op2.class, OpPI.class, OpPII.class, Op2.class, Op2.class, Op2.class,
-        OpPIP.class, Op3.class, Op2.class, Op2.class,
+        OpPIP.class, Op3.class, Op2.class, Op2.class, Op5.class,
     };
 
     private final List<Pointer> rawCode = new java.util.ArrayList<>();

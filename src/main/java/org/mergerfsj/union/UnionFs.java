@@ -351,6 +351,15 @@ public final class UnionFs {
         }
     }
 
+    /**
+     * The branch fd a read of fh is served from (libfuse reads or splices it itself, see FuseFs.readBuf),
+     * or -errno.
+     */
+    public int readFd(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        return f == null ? -Errno.EBADF : f.fd;
+    }
+
     public int read(long fh, Pointer buf, long size, long offset) {
         Handles.OpenFile f = handles.file(fh);
         if (f == null) return -Errno.EBADF;
