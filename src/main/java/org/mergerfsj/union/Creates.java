@@ -5,7 +5,6 @@ import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.Config;
 import org.mergerfsj.config.Func;
 import org.mergerfsj.policy.BranchFacts;
-import org.mergerfsj.policy.Policies;
 import org.mergerfsj.policy.PolicyException;
 import org.mergerfsj.posix.Posix;
 
@@ -16,8 +15,8 @@ final class Creates {
     static int onAll(Config c, BranchFacts facts, Func f, String path, int uid, int gid, UnionFs.BranchOp op) {
         String parent = Paths.parent(path);
         try {
-            Branch src = Policies.byName(c.policy(Func.GETATTR)).search(c.branches(), parent, facts).get(0);
-            List<Branch> dsts = Policies.byName(c.policy(f)).create(c.branches(), parent, facts, c.minFreeSpace());
+            Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, facts).get(0);
+            List<Branch> dsts = Pool.policy(c, f).create(c.branches(), parent, facts, c.minFreeSpace());
             Errors.AnySuccessLastError e = new Errors.AnySuccessLastError();
             for (Branch dst : dsts) {
                 int r = ClonePath.clone(src, dst, parent, uid, gid);

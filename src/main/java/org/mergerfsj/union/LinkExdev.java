@@ -4,7 +4,6 @@ import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.Config;
 import org.mergerfsj.config.Func;
 import org.mergerfsj.policy.BranchFacts;
-import org.mergerfsj.policy.Policies;
 import org.mergerfsj.policy.PolicyException;
 
 /** link-exdev (OP-LN-EX-01): answer a cross-branch hard link with a symlink. */
@@ -19,7 +18,7 @@ final class LinkExdev {
                 break;
             case ABS_BASE_SYMLINK:
                 try {
-                    Branch b = Policies.byName(c.policy(Func.OPEN)).search(c.branches(), from, facts).get(0);
+                    Branch b = Pool.policy(c, Func.OPEN).search(c.branches(), from, facts).get(0);
                     target = b.full(from);
                 } catch (PolicyException e) {
                     return -e.errno();

@@ -5,7 +5,6 @@ import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.Config;
 import org.mergerfsj.config.Func;
 import org.mergerfsj.policy.BranchFacts;
-import org.mergerfsj.policy.Policies;
 import org.mergerfsj.policy.PolicyException;
 import org.mergerfsj.posix.Creds;
 import org.mergerfsj.posix.Posix;
@@ -28,7 +27,7 @@ final class RenameExdev {
         }
         List<Branch> olds;
         try {
-            olds = Policies.byName(c.policy(Func.RENAME)).action(c.branches(), from, facts);
+            olds = Pool.policy(c, Func.RENAME).action(c.branches(), from, facts);
         } catch (PolicyException e) {
             return -e.errno();
         }

@@ -23,7 +23,7 @@ final class Renames {
     static int rename(Config c, BranchFacts facts, String from, String to) {
         List<Branch> olds;
         try {
-            olds = Policies.byName(c.policy(Func.RENAME)).action(c.branches(), from, facts);
+            olds = Pool.policy(c, Func.RENAME).action(c.branches(), from, facts);
         } catch (PolicyException e) {
             return -e.errno();
         }
@@ -85,7 +85,7 @@ final class Renames {
 
     /** Where the target's parent is copied from in create-path mode: func.getattr on it (OP-RN-03, OP-LN-03). */
     private static Branch cloneSource(Config c, BranchFacts facts, String dir) throws PolicyException {
-        return Policies.byName(c.policy(Func.GETATTR)).search(c.branches(), dir, facts).get(0);
+        return Pool.policy(c, Func.GETATTR).search(c.branches(), dir, facts).get(0);
     }
 
     /** remove(3): unlink, or rmdir when it is a directory (fails silently when not empty). */
@@ -97,7 +97,7 @@ final class Renames {
     static int link(Config c, BranchFacts facts, String from, String to, int uid, int gid) {
         List<Branch> olds;
         try {
-            olds = Policies.byName(c.policy(Func.LINK)).action(c.branches(), from, facts);
+            olds = Pool.policy(c, Func.LINK).action(c.branches(), from, facts);
         } catch (PolicyException e) {
             return -e.errno();
         }
