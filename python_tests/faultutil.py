@@ -284,13 +284,14 @@ class Pool:
     def fd_count(self):
         """The daemon's open fds, not counting pipes: libfuse keeps one splice pipe per worker thread that
         answered a read by splicing (bounded by the workers, freed with the thread; see pipe_count)."""
-        return len(self._fd_targets()) - self.pipe_count()
+        return len(self.fd_targets()) - self.pipe_count()
 
     def pipe_count(self):
-        return sum(1 for t in self._fd_targets() if t.startswith("pipe:"))
+        return sum(1 for t in self.fd_targets() if t.startswith("pipe:"))
 
-    def worker_count(self):
-        n = 0
+    def worker_names(self):
+        """Names of the daemon's FUSE worker threads (fuse-N; not the watchdog)."""
+        out = []
         for t in os.listdir("/proc/%d/task" % self.pid):
             try:
                 with open("/proc/%d/task/%s/comm" % (self.pid, t)) as f:
@@ -298,10 +299,11 @@ class Pool:
             except OSError:
                 continue
             if name.startswith("fuse-") and name != "fuse-watchdog":
-                n += 1
-        return n
+                out.append(name)
+        return out
 
-    def _fd_targets(self):
+    def fd_targets(self):
+        """What each of the daemon's open fds refers to (readlink of /proc/PID/fd/N)."""
         out = []
         for fd in os.listdir("/proc/%d/fd" % self.pid):
             try:

@@ -27,19 +27,6 @@ print("locked", flush=True)
 """
 
 
-def _workers(pid):
-    """Names of the daemon's FUSE worker threads (fuse-N; not the watchdog)."""
-    out = []
-    for t in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
-                name = f.read().strip()
-        except OSError:
-            continue
-        if name.startswith("fuse-") and name != "fuse-watchdog":
-            out.append(name)
-    return out
-
 
 def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers_leave():
     with fu.Pool([None], fu.NO_CACHE) as pool:
@@ -57,7 +44,7 @@ def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers
                 assert c.stdout.readline().strip() == "locking"
             time.sleep(0.5)   # every flock request is now inside a worker, blocked on our lock
             assert all(c.poll() is None for c in clients)
-            assert len(_workers(pool.pid)) >= STUCK + 1, _workers(pool.pid)
+            assert len(pool.worker_names()) >= STUCK + 1, pool.worker_names()
 
             # the mount keeps answering while STUCK workers wait
             t0 = time.time()
@@ -86,9 +73,9 @@ def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers
         while time.time() < deadline:
             for i in range(20):
                 fu.call_with_timeout(lambda: os.stat(pool.p("g")), 5)
-            if len(_workers(pool.pid)) <= 3:
+            if len(pool.worker_names()) <= 3:
                 break
             time.sleep(0.1)
-        assert len(_workers(pool.pid)) <= 3, _workers(pool.pid)
+        assert len(pool.worker_names()) <= 3, pool.worker_names()
         assert not pool.crash_files()
         assert not pool.log_problems(), pool.log_problems()

@@ -16,10 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
-import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
-import ru.serce.jnrfuse.struct.Statvfs;
-import ru.serce.jnrfuse.struct.Timespec;
 
 /**
  * The FUSE edge: each callback takes on the caller's credentials, calls the union layer and returns its
@@ -65,11 +62,6 @@ public final class FuseFs extends FuseStubFS {
     private static int fail(String op, String path, Throwable t) {
         LOG.error("{} {} failed unexpectedly", op, path, t);
         return -Errno.EIO;
-    }
-
-    private static void setCacheBits(FuseFileInfo fi, int bits) {
-        Pointer p = Struct.getMemory(fi);
-        p.putInt(FI_BITS, (p.getInt(FI_BITS) & ~3) | bits);
     }
 
     @Override
@@ -344,15 +336,6 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
-    private int read(long p, long buf, long size, long offset, long fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fh(fi), size, offset);
-            return fs.read(fh(fi), ptr(buf), size, offset);
-        } catch (Throwable t) {
-            return fail("read", str(p), t);
-        }
-    }
-
     /** libc's allocator: libfuse frees the fuse_bufvec (and its mem) that read_buf returns with free(). */
     public interface CAlloc {
         long calloc(long n, long size);
@@ -594,19 +577,19 @@ public final class FuseFs extends FuseStubFS {
     /** The closures, kept reachable for the life of this object (libfuse holds only their addresses). */
     private final Object[] raw = {
         (Op2) this::getattr, (Op3) this::fgetattr, (Op1) this::unlink, (Op2) this::open, (OpPIP) this::create,
-        (Op5) this::read, (Op5) this::write, (Op2) this::flush, (Op2) this::release, (Op4) this::getxattr,
+        (Op5) this::write, (Op2) this::flush, (Op2) this::release, (Op4) this::getxattr,
         (OpPI) this::mkdir, (Op1) this::rmdir, (Op2) this::symlink, (Op2) this::rename, (Op2) this::link,
         (OpPI) this::chmod, (OpPII) this::chown, (Op2) this::truncate, (Op2) this::utimens, (Op2) this::statfs,
         (OpPIP) this::fsync, (Op3) this::ftruncate, (Op2) this::opendir, (Op2) this::releasedir,
         (Op5) this::readBuf,
     };
     private static final int[] RAW_SLOTS = {
-        OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
+        OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
         OP_MKDIR, OP_RMDIR, OP_SYMLINK, OP_RENAME, OP_LINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_UTIMENS, OP_STATFS,
         OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR, OP_READ_BUF,
     };
     private static final Class<?>[] RAW_TYPES = {
-        Op2.class, Op3.class, Op1.class, Op2.class, OpPIP.class, Op5.class, Op5.class, Op2.class, Op2.class, Op4.class,
+        Op2.class, Op3.class, Op1.class, Op2.class, OpPIP.class, Op5.class, Op2.class, Op2.class, Op4.class,
         OpPI.class, Op1.class, Op2.class, Op2.class, Op2.class, OpPI.class, OpPII.class, Op2.class, Op2.class, Op2.class,
         OpPIP.class, Op3.class, Op2.class, Op2.class, Op5.class,
     };
@@ -617,6 +600,8 @@ public final class FuseFs extends FuseStubFS {
     @SuppressWarnings({"unchecked", "rawtypes"})
     void installRaw(Pointer ops) {
         jnr.ffi.provider.ClosureManager cm = Posix.RT.getClosureManager();
+        // reads go through read_buf; no plain read (libfuse would never call it while read_buf is set)
+        ops.putAddress(OP_READ, 0);
         for (int i = 0; i < raw.length; i++) {
             Pointer code = cm.getClosurePointer((Class) RAW_TYPES[i], raw[i]);
             rawCode.add(code);

@@ -474,6 +474,8 @@ public final class FuseMount implements AutoCloseable {
 
         interface Lib {
             int fcntl(int fd, int cmd, int arg);
+
+            long writev(int fd, long iov, int count);
         }
     }
 

@@ -43,14 +43,6 @@ final class MaxPages {
         @Delegate int call(long ch, long iov, long count);
     }
 
-    public interface Sys {
-        Lib LIB = jnr.ffi.LibraryLoader.create(Lib.class).load("c");
-
-        public interface Lib {
-            long writev(int fd, long iov, int count);
-        }
-    }
-
     private final Pointer ch;
     private final int fd;
     private final int pages;
@@ -105,10 +97,6 @@ final class MaxPages {
         return maxWrite() + 4096L;
     }
 
-    boolean negotiated() {
-        return negotiated;
-    }
-
     /** Replaces libfuse's writev of the INIT reply. Any other reply is written unchanged. */
     private int send(long chAddr, long iov, long count) {
         try {
@@ -149,7 +137,7 @@ final class MaxPages {
     }
 
     private int write(long iov, int count) {
-        long r = Sys.LIB.writev(fd, iov, count);
+        long r = FuseMount.Sys.LIB.writev(fd, iov, count);
         if (r < 0) {
             int e = Posix.errno();
             return -e;

@@ -360,16 +360,6 @@ public final class UnionFs {
         return f == null ? -Errno.EBADF : f.fd;
     }
 
-    public int read(long fh, Pointer buf, long size, long offset) {
-        Handles.OpenFile f = handles.file(fh);
-        if (f == null) return -Errno.EBADF;
-        if (pool.config().nullrw()) {
-            buf.setMemory(0, size, (byte) 0);
-            return (int) size;
-        }
-        return (int) Posix.check(Posix.C.pread(f.fd, buf, size, offset));
-    }
-
     public int write(long fh, Pointer buf, long size, long offset) {
         Handles.OpenFile f = handles.file(fh);
         if (f == null) return -Errno.EBADF;
