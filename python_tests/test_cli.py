@@ -95,7 +95,9 @@ def test_branches_then_mountpoint(cli, impl):
                        "user.mergerfs.srcmounts").decode() == cli.spec
     with open(os.path.join(cli.mnt, "f"), "w") as f:
         f.write("x")
-    assert os.path.exists(os.path.join(cli.branches[2], "f"))
+    # all three branches share one filesystem, so mfs ties are broken by free space that other
+    # processes on the machine change meanwhile: where it lands is not this test's point
+    assert sum(os.path.exists(os.path.join(b, "f")) for b in cli.branches) == 1
 
 
 def test_options_after_positionals(cli):

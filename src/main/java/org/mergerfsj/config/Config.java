@@ -39,6 +39,7 @@ public final class Config {
     private final boolean symlinkify;
     private final long symlinkifyTimeout;
     private final boolean nullrw;
+    private final boolean readdirplus;
     private final boolean securityCapability;
     private final XattrMode xattr;
     private final boolean linkCow;
@@ -87,6 +88,7 @@ public final class Config {
         symlinkify = b.symlinkify;
         symlinkifyTimeout = b.symlinkifyTimeout;
         nullrw = b.nullrw;
+        readdirplus = b.readdirplus;
         securityCapability = b.securityCapability;
         xattr = b.xattr;
         linkCow = b.linkCow;
@@ -192,6 +194,9 @@ public final class Config {
 
     public boolean nullrw() { return nullrw; }
 
+    /** readdirplus: answer READDIRPLUS, so a listing brings every entry's attributes with it. */
+    public boolean readdirplus() { return readdirplus; }
+
     public boolean securityCapability() { return securityCapability; }
 
     public XattrMode xattr() { return xattr; }
@@ -268,6 +273,7 @@ public final class Config {
         boolean symlinkify = false;
         long symlinkifyTimeout = 3600;
         boolean nullrw = false;
+        boolean readdirplus = false;
         boolean securityCapability = true;
         XattrMode xattr = XattrMode.PASSTHROUGH;
         boolean linkCow = false;
@@ -321,6 +327,7 @@ public final class Config {
             symlinkify = c.symlinkify;
             symlinkifyTimeout = c.symlinkifyTimeout;
             nullrw = c.nullrw;
+            readdirplus = c.readdirplus;
             securityCapability = c.securityCapability;
             xattr = c.xattr;
             linkCow = c.linkCow;

@@ -134,8 +134,8 @@ final class OptionTable {
                 (b, v) -> b.posixAcl = v, Config::posixAcl));
         all.add(bool("log.metrics", RUNTIME_RW, false, "write node statistics every 60 s",
                 (b, v) -> b.logMetrics = v, Config::logMetrics));
-        all.add(new Opt("readdirplus", RUNTIME_RO, "BOOL", "false", "whether READDIRPLUS is used (never; accepted and ignored)",
-                "true", (b, v, w) -> readdirplus(v, w), c -> "false"));
+        all.add(bool("readdirplus", RUNTIME_RO, false, "answer READDIRPLUS: a listing brings each entry's attributes",
+                (b, v) -> b.readdirplus = v, Config::readdirplus));
         all.add(new Opt("pid", FIXED, "UINT", "", "process id of the daemon", null, null,
                 c -> Long.toString(ProcessHandle.current().pid())));
         all.add(new Opt("version", FIXED, "STR", Options.VERSION, "the mergerfs version mergerfs-j is compatible with",
@@ -218,7 +218,4 @@ final class OptionTable {
         return (int) n;
     }
 
-    private static void readdirplus(String v, java.util.function.Consumer<String> warn) throws BadValueException {
-        if (Values.bool(v)) warn.accept("readdirplus is not supported (mergerfs 2.33.5 never uses it); ignored");
-    }
 }

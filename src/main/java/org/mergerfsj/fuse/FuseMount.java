@@ -46,8 +46,10 @@ public final class FuseMount implements AutoCloseable {
     private Pointer fuse;
     private Pointer se;
     private long bufSize;
-    private MaxPages maxPages;
+    private InitReply init;
+    private ReaddirPlus plus;
     private final int msgPages;
+    private final boolean readdirplus;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
     private final List<Thread> workers = new ArrayList<>();
@@ -65,9 +67,10 @@ public final class FuseMount implements AutoCloseable {
     private Thread watchdog;
     private volatile boolean destroyed;
 
-    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, int msgPages) {
+    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, int msgPages, boolean readdirplus) {
         this.mountpoint = mountpoint;
         this.msgPages = msgPages;
+        this.readdirplus = readdirplus;
         this.fs = fs;
         this.minWorkers = Math.max(1, minWorkers);
         this.args = buildArgs(options);
@@ -84,13 +87,16 @@ public final class FuseMount implements AutoCloseable {
      * mount answers.
      */
     public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers) throws MountException {
-        return mount(mountpoint, fs, options, workers, 256);
+        return mount(mountpoint, fs, options, workers, 256, false);
     }
 
-    /** msgPages: fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB). */
-    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers, int msgPages)
-            throws MountException {
-        FuseMount m = new FuseMount(mountpoint, fs, options, workers, msgPages);
+    /**
+     * msgPages: fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB);
+     * readdirplus: ask the kernel for READDIRPLUS (see {@link ReaddirPlus}).
+     */
+    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers, int msgPages,
+            boolean readdirplus) throws MountException {
+        FuseMount m = new FuseMount(mountpoint, fs, options, workers, msgPages, readdirplus);
         m.start();
         return m;
     }
@@ -131,10 +137,11 @@ public final class FuseMount implements AutoCloseable {
         fuse = Pointer.wrap(RT, f);
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
-        maxPages = MaxPages.forChannel(ch, F.fuse_chan_fd(ch), bufSize, msgPages);
-        if (maxPages != null) bufSize = Math.max(bufSize, maxPages.buffer());
-        connection = findConnection(mountpoint);
         devFd = F.fuse_chan_fd(ch);
+        init = InitReply.forChannel(ch, devFd, bufSize, msgPages, readdirplus);
+        if (init != null) bufSize = Math.max(bufSize, init.buffer());
+        if (init != null && readdirplus) plus = new ReaddirPlus(se, ch, devFd);
+        connection = findConnection(mountpoint);
         if (!Wakeup.install()) LOG.warn("cannot install the worker wake-up signal; close may leave workers blocked");
         Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
         // Blocking reads, as libfuse's own loop: the kernel queues readers exclusively, so a request wakes
@@ -189,8 +196,10 @@ public final class FuseMount implements AutoCloseable {
                 }
                 if (nowIdle == 0) markDry();
                 Pointer chan = Pointer.wrap(RT, chp.getAddress(0));
-                if (maxPages != null && MaxPages.isInit(mem)) {
-                    maxPages.processInit(mem, () -> F.fuse_session_process_buf(se, buf, chan));
+                if (plus != null && ReaddirPlus.isReaddirPlus(mem.address())) {
+                    plus.handle(mem.address());
+                } else if (init != null && InitReply.isInit(mem)) {
+                    init.processInit(mem, () -> F.fuse_session_process_buf(se, buf, chan));
                 } else {
                     F.fuse_session_process_buf(se, buf, chan);
                 }

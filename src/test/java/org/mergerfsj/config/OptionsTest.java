@@ -394,9 +394,11 @@ class OptionsTest {
         assertEquals(Options.VERSION, Options.get(c, "version"));
         assertEquals(Long.toString(ProcessHandle.current().pid()), Options.get(c, "pid"));
         assertEquals("false", Options.get(c, "readdirplus"));
+        assertFalse(c.readdirplus());
         assertTrue(parse("readdirplus=false").fuseOptions().size() > 0 && warnings.isEmpty());
-        parse("readdirplus=true");
-        assertEquals(1, warnings.size());
+        Config plus = parse("readdirplus=true");
+        assertTrue(plus.readdirplus() && warnings.isEmpty());
+        assertEquals("true", Options.get(plus, "readdirplus"));
     }
 
     @Test

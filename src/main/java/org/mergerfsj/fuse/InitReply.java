@@ -9,7 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Negotiates 1 MiB reads and writes (FUSE_MAX_PAGES, protocol 7.28) although libfuse2 speaks 7.19 and
+ * Rewrites libfuse2's INIT reply to ask for what libfuse2 cannot: 1 MiB requests and, with
+ * {@code readdirplus=true}, READDIRPLUS (served by {@link ReaddirPlus}).
+ *
+ * <p>Negotiates 1 MiB reads and writes (FUSE_MAX_PAGES, protocol 7.28) although libfuse2 speaks 7.19 and
  * caps requests at 128 KiB. mergerfs 2.33.5 does the same with its own libfuse (256 KiB reads, 1 MiB
  * writes seen with strace); with 128 KiB requests a sequential read needs twice and a write eight times
  * as many round trips.
@@ -18,14 +21,14 @@ import org.slf4j.LoggerFactory;
  * {@code op.send}) is replaced by {@link #send}, which rewrites libfuse's 24-byte {@code fuse_init_out}
  * as the 64-byte 7.28 one: minor 28, FUSE_MAX_PAGES with max_pages = fuse_msg_size (default 256),
  * max_write = max_pages pages when big writes were granted. The original send is put back right after. Claiming 7.28 adds no request format libfuse
- * cannot parse: the 7.20-7.28 features are either behind INIT flags we do not set (readdirplus, writeback
- * cache, parallel dirops, killpriv, ...) or new opcodes (RENAME2 with flags, LSEEK, COPY_FILE_RANGE) that
+ * cannot parse: the 7.20-7.28 features are either behind INIT flags we do not set (writeback cache,
+ * parallel dirops, killpriv, ...; readdirplus only when {@link ReaddirPlus} answers it) or new opcodes (RENAME2 with flags, LSEEK, COPY_FILE_RANGE) that
  * libfuse answers ENOSYS, after which the kernel falls back to what it does for 7.19. Skipped (128 KiB
  * stays) when the kernel is older than 7.28 or libfuse's channel does not have the expected layout.
  * Workers must then read with buffers of at least {@link #buffer()} bytes.
  */
-final class MaxPages {
-    private static final Logger LOG = LoggerFactory.getLogger(MaxPages.class);
+final class InitReply {
+    private static final Logger LOG = LoggerFactory.getLogger(InitReply.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     static final int FUSE_INIT = 26;
@@ -46,29 +49,33 @@ final class MaxPages {
     private final Pointer ch;
     private final int fd;
     private final int pages;
+    private final boolean readdirplus;
+    private volatile boolean plusGranted;
     private final Send hook = this::send;
     private final Pointer hookCode;
-    private volatile int kernelMinor;
+    private volatile int kernelMinor, kernelFlags;
     private volatile boolean negotiated;
 
-    private MaxPages(Pointer ch, int fd, int pages) {
+    private InitReply(Pointer ch, int fd, int pages, boolean readdirplus) {
         this.ch = ch;
         this.fd = fd;
         this.pages = pages;
+        this.readdirplus = readdirplus;
         this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
     }
 
     /**
-     * For fuse_msg_size={@code pages} (1..256). Null when that is not above libfuse's own 32 pages, or when
-     * libfuse's channel does not look like the struct this relies on.
+     * For fuse_msg_size={@code pages} (1..256) and readdirplus. Null when neither asks for more than libfuse
+     * gives by itself (32 pages, no readdirplus), or when libfuse's channel does not look like the struct
+     * this relies on.
      */
-    static MaxPages forChannel(Pointer ch, int fd, long bufsize, int pages) {
-        if (pages <= LIBFUSE_PAGES) return null;
+    static InitReply forChannel(Pointer ch, int fd, long bufsize, int pages, boolean readdirplus) {
+        if (pages <= LIBFUSE_PAGES && !readdirplus) return null;
         if (ch.getInt(CH_FD) != fd || ch.getLong(CH_BUFSIZE) != bufsize || ch.getAddress(CH_SEND) == 0) {
-            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB");
+            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus");
             return null;
         }
-        return new MaxPages(ch, fd, Math.min(pages, 256));
+        return new InitReply(ch, fd, Math.min(pages, 256), readdirplus);
     }
 
     static boolean isInit(Pointer request) {
@@ -78,6 +85,7 @@ final class MaxPages {
     /** Processes the INIT request in {@code request} with the send hook installed. */
     void processInit(Pointer request, Runnable process) {
         kernelMinor = request.getInt(IN_HEADER + 4);
+        kernelFlags = request.getInt(IN_HEADER + 12);
         long original = ch.getAddress(CH_SEND);
         ch.putAddress(CH_SEND, hookCode.address());
         try {
@@ -85,7 +93,8 @@ final class MaxPages {
         } finally {
             ch.putAddress(CH_SEND, original);
         }
-        LOG.debug("kernel FUSE 7.{}; {} KiB requests", kernelMinor, negotiated ? maxWrite() / 1024 : 128);
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}", kernelMinor,
+                negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted);
     }
 
     private int maxWrite() {
@@ -94,7 +103,12 @@ final class MaxPages {
 
     /** A worker's request buffer: the largest write plus its headers (the kernel wants >= 80 + max_write). */
     long buffer() {
-        return maxWrite() + 4096L;
+        return pages > LIBFUSE_PAGES ? maxWrite() + 4096L : 0;
+    }
+
+    /** Whether the kernel agreed to send READDIRPLUS (known once INIT is answered). */
+    boolean readdirplus() {
+        return plusGranted;
     }
 
     /** Replaces libfuse's writev of the INIT reply. Any other reply is written unchanged. */
@@ -121,15 +135,22 @@ final class MaxPages {
             IO.copyMemory(arg, out, INIT_OUT_719);          // major, minor, max_readahead, flags, bg, congestion, max_write
             int flags = IO.getInt(out + 12);
             IO.putInt(out + 4, 28);                         // minor
-            IO.putInt(out + 12, flags | FUSE_MAX_PAGES);
-            if ((flags & FUSE_BIG_WRITES) != 0) IO.putInt(out + 20, maxWrite());
-            IO.putShort(out + 28, (short) pages);           // max_pages (after time_gran = 0)
+            if (pages > LIBFUSE_PAGES) {
+                flags |= FUSE_MAX_PAGES;
+                if ((flags & FUSE_BIG_WRITES) != 0) IO.putInt(out + 20, maxWrite());
+                IO.putShort(out + 28, (short) pages);       // max_pages (after time_gran = 0)
+            }
+            int plus = ReaddirPlus.FUSE_DO_READDIRPLUS | ReaddirPlus.FUSE_READDIRPLUS_AUTO;
+            boolean wantPlus = readdirplus && (kernelFlags & ReaddirPlus.FUSE_DO_READDIRPLUS) != 0;
+            if (wantPlus) flags |= plus & kernelFlags;
+            IO.putInt(out + 12, flags);
             IO.putLong(vec, h);
             IO.putLong(vec + 8, OUT_HEADER);
             IO.putLong(vec + 16, out);
             IO.putLong(vec + 24, INIT_OUT_728);
             int r = write(vec, 2);
             negotiated = r == 0;
+            plusGranted = negotiated && wantPlus;
             return r;
         } finally {
             IO.freeMemory(mem);

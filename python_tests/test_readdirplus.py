@@ -1,0 +1,150 @@
+"""readdirplus (OPT-41): with readdirplus=true a directory listing carries every entry's attributes
+(FUSE READDIRPLUS), so a stat of each listed name needs no LOOKUP round trip of its own.
+
+libfuse2 knows only READDIR; mergerfs-j negotiates READDIRPLUS in its rewritten INIT reply and answers it
+by replaying the request to libfuse as READDIR plus one LOOKUP per name (fuse/ReaddirPlus.java). These
+tests check that the kernel really stops asking (the daemon's TRACE log shows no getattr while every
+listed name is stat'ed, and shows one for each without the option), that listings and attributes stay
+exactly the branches' (merged directories, odd names, listings that take many requests), that the node
+bookkeeping survives the kernel forgetting everything, and that a listing racing with creates and
+unlinks neither fails nor hurts the daemon.
+"""
+
+import os
+import re
+import threading
+import time
+
+import pytest
+
+import faultutil as fu
+
+# long timeouts so the kernel's caches cannot expire while a test looks
+CACHED = "cache.attr=30,cache.entry=30"
+
+
+def _fill(pool, rel, names_b1, names_b2):
+    for i, names in ((0, names_b1), (1, names_b2)):
+        d = pool.b(i, rel)
+        os.makedirs(d, exist_ok=True)
+        for n in names:
+            with open(os.path.join(d.encode(), n), "wb") as f:
+                f.write(n * 3)
+
+
+def _getattr_lines(log):
+    return [l for l in log.splitlines() if re.search(r" getattr ", l)]
+
+
+def _stat_all_after_listing(pool, rel):
+    """Lists rel through the pool, then stats every entry with TRACE on; returns (names, getattr lines)."""
+    names = fu.call_with_timeout(lambda: os.listdir(pool.p(rel).encode()), 20)
+    pool.setopt("log.level", "trace")
+    mark = len(pool.log())
+    for n in names:
+        fu.call_with_timeout(lambda: os.lstat(os.path.join(pool.p(rel).encode(), n)), 10)
+    lines = _getattr_lines(pool.log()[mark:])
+    pool.setopt("log.level", "info")
+    return names, lines
+
+
+@pytest.mark.parametrize("plus", [True, False])
+def test_listing_answers_the_stats_that_follow(plus):
+    names_b1 = [b"a%02d" % i for i in range(30)]
+    names_b2 = [b"b%02d" % i for i in range(30)] + [b"a00"]  # a00 on both: b1's copy wins
+    with fu.Pool([None, None], "%s,readdirplus=%s" % (CACHED, "true" if plus else "false")) as pool:
+        _fill(pool, "d", names_b1, names_b2)
+        pool.setopt("log.level", "trace")
+        names, lines = _stat_all_after_listing(pool, "d")
+        assert sorted(names) == sorted(set(names_b1) | set(names_b2))
+        if plus:
+            assert lines == [], lines[:5]
+            assert re.search(r"readdirplus node=\d+ off=0 size=\d+ entries=62 attrs=60", pool.log())
+        else:
+            assert len(lines) == len(names), len(lines)  # the control: one LOOKUP per name
+            assert "readdirplus node=" not in pool.log()
+        for n in names:
+            st = os.lstat(os.path.join(pool.p("d").encode(), n))
+            br = pool.b(0 if n in names_b1 else 1, "d").encode()
+            want = os.lstat(os.path.join(br, n))
+            assert (st.st_size, st.st_mode, st.st_mtime_ns, st.st_nlink) == \
+                   (want.st_size, want.st_mode, want.st_mtime_ns, want.st_nlink), n
+        assert not pool.log_problems(), pool.log_problems()
+
+
+def test_big_merged_listing_with_odd_names_survives_forgetting():
+    names_b1 = [b"f%05d" % i for i in range(1500)] + [b"caf\xe9", b"x" * 255, b"sp ace", b"new\nline"]
+    names_b2 = [b"g%05d" % i for i in range(1500)] + [b"f00001", b"\xff\xfe"]
+    want = set(names_b1) | set(names_b2)
+    with fu.Pool([None, None], CACHED + ",readdirplus=true") as pool:
+        _fill(pool, "big", names_b1, names_b2)
+        os.mkdir(pool.b(1, "big/sub"))
+        want.add(b"sub")
+        for round_ in range(2):
+            got = fu.call_with_timeout(lambda: os.listdir(pool.p("big").encode()), 30)
+            assert len(got) == len(want) and set(got) == want
+            for n in got:
+                st = fu.call_with_timeout(lambda: os.lstat(os.path.join(pool.p("big").encode(), n)), 10)
+                if n != b"sub":
+                    assert st.st_size == len(n) * 3, n
+            # the kernel drops every dentry and inode it can and sends FORGETs for the nodes the
+            # listing created; libfuse must still know the rest of the tree
+            os.sync()
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("2")
+        # the listed entries stay usable for renames and unlinks after all that
+        os.rename(pool.p("big/f00002"), pool.p("big/renamed"))
+        assert os.path.exists(pool.b(0, "big/renamed")) and not os.path.exists(pool.b(0, "big/f00002"))
+        os.unlink(pool.p("big/g00003"))
+        assert not os.path.exists(pool.b(1, "big/g00003"))
+        assert not pool.log_problems(), pool.log_problems()
+
+
+def test_listing_races_with_creates_and_unlinks():
+    with fu.Pool([None, None], "readdirplus=true") as pool:
+        d = pool.p("churn")
+        os.mkdir(d)
+        stop = time.time() + 6
+        errors = []
+
+        def churn():
+            i = 0
+            while time.time() < stop:
+                p = os.path.join(d, "c%d" % (i % 200))
+                try:
+                    if i % 2 == 0:
+                        with open(p, "wb") as f:
+                            f.write(b"x")
+                    else:
+                        os.unlink(os.path.join(d, "c%d" % ((i - 1) % 200)))
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    errors.append(("churn", e))
+                i += 1
+
+        def lister():
+            while time.time() < stop:
+                try:
+                    for n in os.listdir(d):
+                        try:
+                            os.lstat(os.path.join(d, n))
+                        except FileNotFoundError:
+                            pass
+                except OSError as e:
+                    errors.append(("list", e))
+
+        threads = [threading.Thread(target=churn)] + [threading.Thread(target=lister) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert not any(t.is_alive() for t in threads)
+        assert errors == []
+        final = fu.call_with_timeout(lambda: sorted(os.listdir(d)), 10)
+        on_branches = set()
+        for i in (0, 1):
+            if os.path.isdir(pool.b(i, "churn")):
+                on_branches |= set(os.listdir(pool.b(i, "churn")))
+        assert final == sorted(on_branches)
+        assert not pool.log_problems(), pool.log_problems()

@@ -1,0 +1,254 @@
+package org.mergerfsj.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers READDIRPLUS (option {@code readdirplus=true}) although libfuse2 knows only READDIR: a listing then
+ * carries each entry's node id and attributes, so {@code ls -l}, {@code du} and friends find every entry
+ * already looked up instead of sending one LOOKUP round trip per name.
+ *
+ * <p>How, without touching libfuse's private structures: the READDIRPLUS request is replayed to libfuse as
+ * a READDIR with the same handle, offset and size, and each returned name as a LOOKUP in the same
+ * directory with the caller's uid, gid and pid. Both go through {@code fuse_session_process_buf} on a
+ * second channel whose send operation captures the reply instead of writing it to the device. libfuse
+ * therefore keeps its node table and lookup counts exactly as if the kernel had sent those LOOKUPs
+ * itself, and the kernel's FORGETs later balance them. The entries that fit in the requested size are
+ * written to the device as one {@code fuse_direntplus} reply; the next request resumes at the offset of the
+ * last one sent, which libfuse's READDIR serves from its own buffer. If the reply cannot be delivered (the
+ * request was interrupted), the lookups are undone with FORGETs so no node leaks.
+ *
+ * <p>An entry whose lookup fails (removed meanwhile, permission) and the entries "." and ".." are sent with
+ * node id 0, which tells the kernel "no attributes for this one": it is listed and looked up later as
+ * usual.
+ */
+final class ReaddirPlus {
+    private static final Logger LOG = LoggerFactory.getLogger(ReaddirPlus.class);
+    private static final MemoryIO IO = MemoryIO.getInstance();
+    private static final LibFuse2 F = LibFuse2.INSTANCE;
+
+    static final int FUSE_LOOKUP = 1, FUSE_FORGET = 2, FUSE_READDIR = 28, FUSE_READDIRPLUS = 44;
+    /** INIT flags (fuse_init_in/out.flags). */
+    static final int FUSE_DO_READDIRPLUS = 1 << 13, FUSE_READDIRPLUS_AUTO = 1 << 14;
+
+    private static final int IN_HEADER = 40, OUT_HEADER = 16, READ_IN = 40, FORGET_IN = 8;
+    private static final int ENTRY_OUT = 128;      // struct fuse_entry_out (7.9+)
+    private static final int DIRENT = 24;          // struct fuse_dirent without the name
+    private static final int NAME_MAX = 1024;      // FUSE_NAME_MAX
+    private static final int FUSE_BUF = 40;        // struct fuse_buf
+    private static final int CHAN_SIZE = 64;       // struct fuse_chan in libfuse 2.9
+    private static final int CH_SEND = 8;
+
+    private final Pointer se;
+    private final int fd;
+    private final Pointer chan;                    // the capturing channel
+    private final InitReply.Send hook = this::capture;
+    private final Pointer hookCode;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** Native memory that grows on demand; freed by the garbage collector with its thread's Scratch. */
+    private static final class Buf {
+        private Pointer mem;
+        long addr;
+        int cap;
+
+        Buf(int cap) {
+            grow(cap);
+        }
+
+        long need(int n) {
+            if (n > cap) grow(Math.max(n, cap * 2));
+            return addr;
+        }
+
+        private void grow(int n) {
+            mem = Memory.allocateDirect(Posix.RT, n, false);
+            addr = mem.address();
+            cap = n;
+        }
+    }
+
+    /**
+     * Per worker thread: the replayed request, the captured reply and the reply being built. All of it is
+     * garbage-collected memory, so a worker that retires leaves nothing behind.
+     */
+    private static final class Scratch {
+        final Pointer req = Memory.allocateDirect(Posix.RT, IN_HEADER + NAME_MAX + 64, true);
+        final Pointer buf = Memory.allocateDirect(Posix.RT, FUSE_BUF, true);
+        final Buf iov = new Buf(16);
+        Buf got = new Buf(4096);                   // captured reply payload
+        Buf dir = new Buf(4096);                   // the READDIR answer, while its names are looked up
+        final Buf out = new Buf(OUT_HEADER + 4096); // the READDIRPLUS reply: header + entries
+        int gotLen, error;
+        boolean replied;
+        long[] nodes = new long[64];
+    }
+
+    /** A READDIRPLUS server for session {@code se} whose requests arrive on channel {@code ch}. */
+    ReaddirPlus(Pointer se, Pointer ch, int fd) {
+        this.se = se;
+        this.fd = fd;
+        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(InitReply.Send.class, hook);
+        chan = Memory.allocateDirect(Posix.RT, CHAN_SIZE, true);
+        for (int i = 0; i < CHAN_SIZE; i += 8) chan.putLong(i, ch.getLong(i));
+        chan.putAddress(CH_SEND, hookCode.address());
+    }
+
+    static boolean isReaddirPlus(long request) {
+        return IO.getInt(request + 4) == FUSE_READDIRPLUS;
+    }
+
+    /** Serves the READDIRPLUS request at {@code request} (a worker's receive buffer). */
+    void handle(long request) {
+        Scratch s = scratch.get();
+        long unique = IO.getLong(request + 8);
+        int size = IO.getInt(request + IN_HEADER + 16);
+        try {
+            // 1. the same read as a READDIR
+            long rq = s.req.address();
+            IO.copyMemory(request, rq, IN_HEADER + READ_IN);
+            IO.putInt(rq, IN_HEADER + READ_IN);
+            IO.putInt(rq + 4, FUSE_READDIR);
+            replay(s, IN_HEADER + READ_IN);
+            if (!s.replied) {
+                reply(s, unique, -Errno.EIO, 0);
+                return;
+            }
+            if (s.error != 0) {
+                reply(s, unique, s.error, 0);
+                return;
+            }
+            Buf dir = s.got; // keep the listing; lookups capture into the other buffer
+            s.got = s.dir;
+            s.dir = dir;
+            build(s, request, unique, size, dir.addr, s.gotLen);
+        } catch (Throwable t) {
+            LOG.error("readdirplus failed", t);
+            reply(s, unique, -Errno.EIO, 0);
+        }
+    }
+
+    private void build(Scratch s, long request, long unique, int size, long dir, int dirLen) {
+        long out = s.out.need(OUT_HEADER + size);
+        int p = OUT_HEADER, nodes = 0, entries = 0, r = -Errno.EIO;
+        try {
+            for (int pos = 0; pos + DIRENT <= dirLen; ) {
+                long d = dir + pos;
+                int namelen = IO.getInt(d + 16);
+                int reclen = align8(DIRENT + namelen);
+                if (namelen <= 0 || namelen > NAME_MAX || pos + reclen > dirLen) break; // libfuse may cut the last one
+                int plusLen = align8(ENTRY_OUT + DIRENT + namelen);
+                if (p - OUT_HEADER + plusLen > size) break;
+                long e = out + p;
+                IO.setMemory(e, plusLen, (byte) 0);
+                if (!isDot(d + DIRENT, namelen)) {
+                    long node = lookup(s, request, d + DIRENT, namelen);
+                    if (node != 0) {
+                        IO.copyMemory(s.got.addr, e, ENTRY_OUT);
+                        if (nodes == s.nodes.length) s.nodes = java.util.Arrays.copyOf(s.nodes, nodes * 2);
+                        s.nodes[nodes++] = node;
+                    }
+                }
+                IO.copyMemory(d, e + ENTRY_OUT, DIRENT + namelen);
+                p += plusLen;
+                pos += reclen;
+                entries++;
+            }
+            r = reply(s, unique, 0, p - OUT_HEADER);
+        } finally {
+            if (r != 0) {
+                for (int i = 0; i < nodes; i++) forget(s, request, s.nodes[i]); // the kernel never saw them
+            }
+        }
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", IO.getLong(request + 16),
+                    IO.getLong(request + IN_HEADER + 8), size, entries, nodes, r == 0 ? "" : " undelivered: " + Posix.strerror(-r));
+        }
+    }
+
+    /** LOOKUP of one name in the request's directory, as the caller. The node id, or 0 (entry in s.got). */
+    private long lookup(Scratch s, long request, long name, int namelen) {
+        long rq = s.req.address();
+        IO.copyMemory(request, rq, IN_HEADER);
+        IO.putInt(rq, IN_HEADER + namelen + 1);
+        IO.putInt(rq + 4, FUSE_LOOKUP);
+        IO.copyMemory(name, rq + IN_HEADER, namelen);
+        IO.putByte(rq + IN_HEADER + namelen, (byte) 0);
+        replay(s, IN_HEADER + namelen + 1);
+        if (!s.replied || s.error != 0 || s.gotLen < ENTRY_OUT) return 0;
+        return IO.getLong(s.got.addr); // 0 when libfuse answered a negative entry
+    }
+
+    /** Gives back one lookup of {@code node} (the kernel never saw it). */
+    private void forget(Scratch s, long request, long node) {
+        long rq = s.req.address();
+        IO.copyMemory(request, rq, IN_HEADER);
+        IO.putInt(rq, IN_HEADER + FORGET_IN);
+        IO.putInt(rq + 4, FUSE_FORGET);
+        IO.putLong(rq + 16, node);
+        IO.putLong(rq + IN_HEADER, 1);
+        replay(s, IN_HEADER + FORGET_IN);
+    }
+
+    private void replay(Scratch s, int len) {
+        s.replied = false;
+        s.error = 0;
+        s.gotLen = 0;
+        Pointer b = s.buf;
+        b.putLong(0, len);
+        b.putInt(8, 0);
+        b.putAddress(16, s.req.address());
+        b.putInt(24, -1);
+        b.putLong(32, 0);
+        F.fuse_session_process_buf(se, b, chan);
+    }
+
+    /** The capturing channel's send: keeps libfuse's reply (header error and payload) for this thread. */
+    private int capture(long ch, long iov, long count) {
+        try {
+            Scratch s = scratch.get();
+            s.replied = true;
+            s.error = IO.getInt(IO.getLong(iov) + 4);
+            int n = 0;
+            for (int i = 1; i < count; i++) n += (int) IO.getLong(iov + 16L * i + 8);
+            long got = s.got.need(n);
+            int at = 0;
+            for (int i = 1; i < count; i++) {
+                int l = (int) IO.getLong(iov + 16L * i + 8);
+                IO.copyMemory(IO.getLong(iov + 16L * i), got + at, l);
+                at += l;
+            }
+            s.gotLen = n;
+            return 0;
+        } catch (Throwable t) {
+            LOG.error("capturing a libfuse reply failed", t);
+            return -Errno.EIO;
+        }
+    }
+
+    /** Writes the reply header (and {@code len} payload bytes already in s.out) to the device. 0 or -errno. */
+    private int reply(Scratch s, long unique, int error, int len) {
+        int total = OUT_HEADER + (error == 0 ? len : 0);
+        long out = s.out.addr, iov = s.iov.addr;
+        IO.putInt(out, total);
+        IO.putInt(out + 4, error);
+        IO.putLong(out + 8, unique);
+        IO.putLong(iov, out);
+        IO.putLong(iov + 8, total);
+        long r = FuseMount.Sys.LIB.writev(fd, iov, 1);
+        return r < 0 ? -Posix.errno() : 0;
+    }
+
+    private static boolean isDot(long name, int len) {
+        return IO.getByte(name) == '.' && (len == 1 || (len == 2 && IO.getByte(name + 1) == '.'));
+    }
+
+    private static int align8(int n) {
+        return (n + 7) & ~7;
+    }
+}
