@@ -138,7 +138,7 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
-        init = InitReply.forChannel(ch, devFd, bufSize, msgPages, readdirplus);
+        init = InitReply.forChannel(ch, devFd, bufSize, msgPages, readdirplus, !Boolean.getBoolean("mergerfsj.noKillpriv"));
         if (init != null) bufSize = Math.max(bufSize, init.buffer());
         if (init != null && readdirplus) plus = new ReaddirPlus(se, ch, devFd);
         connection = findConnection(mountpoint);

@@ -39,6 +39,7 @@ final class InitReply {
     private static final int OUT_HEADER = 16;      // struct fuse_out_header {len, error, unique}
     private static final int INIT_OUT_719 = 24, INIT_OUT_728 = 64;
     private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
+    static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
     // struct fuse_chan in libfuse 2.9: {op.receive, op.send, op.destroy, se, int fd, size_t bufsize, ...}
     private static final int CH_SEND = 8, CH_FD = 32, CH_BUFSIZE = 40;
 
@@ -50,17 +51,19 @@ final class InitReply {
     private final int fd;
     private final int pages;
     private final boolean readdirplus;
-    private volatile boolean plusGranted;
+    private final boolean killpriv;
+    private volatile boolean plusGranted, killprivGranted;
     private final Send hook = this::send;
     private final Pointer hookCode;
     private volatile int kernelMinor, kernelFlags;
     private volatile boolean negotiated;
 
-    private InitReply(Pointer ch, int fd, int pages, boolean readdirplus) {
+    private InitReply(Pointer ch, int fd, int pages, boolean readdirplus, boolean killpriv) {
         this.ch = ch;
         this.fd = fd;
         this.pages = pages;
         this.readdirplus = readdirplus;
+        this.killpriv = killpriv;
         this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
     }
 
@@ -69,13 +72,13 @@ final class InitReply {
      * gives by itself (32 pages, no readdirplus), or when libfuse's channel does not look like the struct
      * this relies on.
      */
-    static InitReply forChannel(Pointer ch, int fd, long bufsize, int pages, boolean readdirplus) {
-        if (pages <= LIBFUSE_PAGES && !readdirplus) return null;
+    static InitReply forChannel(Pointer ch, int fd, long bufsize, int pages, boolean readdirplus, boolean killpriv) {
+        if (pages <= LIBFUSE_PAGES && !readdirplus && !killpriv) return null;
         if (ch.getInt(CH_FD) != fd || ch.getLong(CH_BUFSIZE) != bufsize || ch.getAddress(CH_SEND) == 0) {
             LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus");
             return null;
         }
-        return new InitReply(ch, fd, Math.min(pages, 256), readdirplus);
+        return new InitReply(ch, fd, Math.min(pages, 256), readdirplus, killpriv);
     }
 
     static boolean isInit(Pointer request) {
@@ -93,8 +96,8 @@ final class InitReply {
         } finally {
             ch.putAddress(CH_SEND, original);
         }
-        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}", kernelMinor,
-                negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted);
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}", kernelMinor,
+                negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted);
     }
 
     private int maxWrite() {
@@ -104,6 +107,20 @@ final class InitReply {
     /** A worker's request buffer: the largest write plus its headers (the kernel wants >= 80 + max_write). */
     long buffer() {
         return pages > LIBFUSE_PAGES ? maxWrite() + 4096L : 0;
+    }
+
+    /**
+     * Whether the daemon kills suid/sgid and file capabilities itself (FUSE_HANDLE_KILLPRIV and _V2,
+     * protocol 7.33). Without it the kernel asks for security.capability before every write (FUSE does not
+     * trust S_NOSEC otherwise) and for the attributes before every chown, to work out what to clear: two
+     * round trips mergerfs-j does not need, because every write, truncate, open(O_TRUNC) and chown runs on
+     * the branch with the caller's fsuid, fsgid and groups (root's capabilities dropped for anyone else),
+     * so the branch filesystem clears exactly what the kernel would have: suid, and sgid with group exec,
+     * when the caller lacks CAP_FSETID; security.capability on every write; both on every chown.
+     * {@code -Dmergerfsj.noKillpriv=true} turns it off (diagnostics).
+     */
+    boolean killpriv() {
+        return killprivGranted;
     }
 
     /** Whether the kernel agreed to send READDIRPLUS (known once INIT is answered). */
@@ -143,6 +160,12 @@ final class InitReply {
             int plus = ReaddirPlus.FUSE_DO_READDIRPLUS | ReaddirPlus.FUSE_READDIRPLUS_AUTO;
             boolean wantPlus = readdirplus && (kernelFlags & ReaddirPlus.FUSE_DO_READDIRPLUS) != 0;
             if (wantPlus) flags |= plus & kernelFlags;
+            // See killpriv(): 7.33 only adds request fields libfuse2 ignores (open_flags, KILL_SUIDGID bits)
+            boolean wantKill = killpriv && kernelMinor >= 33 && (kernelFlags & FUSE_HANDLE_KILLPRIV_V2) != 0;
+            if (wantKill) {
+                IO.putInt(out + 4, 33);
+                flags |= (FUSE_HANDLE_KILLPRIV | FUSE_HANDLE_KILLPRIV_V2) & kernelFlags;
+            }
             IO.putInt(out + 12, flags);
             IO.putLong(vec, h);
             IO.putLong(vec + 8, OUT_HEADER);
@@ -151,6 +174,7 @@ final class InitReply {
             int r = write(vec, 2);
             negotiated = r == 0;
             plusGranted = negotiated && wantPlus;
+            killprivGranted = negotiated && wantKill;
             return r;
         } finally {
             IO.freeMemory(mem);
