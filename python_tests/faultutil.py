@@ -1,7 +1,8 @@
 """Mount helpers for the fault suites (test_fault_*.py, test_integrity.py).
 
-Self-contained on purpose: these suites start bin/mergerfs-j from this checkout in the foreground (-f),
-so the test owns the daemon's PID and its stderr log, and can kill it, signal it or watch its fds.
+A Pool of its own on purpose: these suites start bin/mergerfs-j from this checkout in the foreground
+(-f), so the test owns the daemon's PID and its stderr log, and can kill it, signal it or watch its fds.
+The small helpers every suite needs (errno_of, the /proc/mounts unescape) come from mfstest.
 
 Safety: every pool lives in a fresh mkdtemp dir under /tmp; branches may be small tmpfs mounts made
 here; a watchdog aborts the FUSE connection and kills the daemon if a test overruns, so a hung daemon
@@ -18,6 +19,8 @@ import subprocess
 import tempfile
 import threading
 import time
+
+from mfstest import errno_of, unescape  # noqa: F401 - errno_of is fu.errno_of in the fault suites
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -38,25 +41,13 @@ def run(argv, timeout=CMD_TIMEOUT, check=True):
     return cp
 
 
-def _unescape(s):
-    out, i = [], 0
-    while i < len(s):
-        if s[i] == "\\" and i + 4 <= len(s) and s[i + 1:i + 4].isdigit():
-            out.append(chr(int(s[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(s[i])
-            i += 1
-    return "".join(out)
-
-
 def mounts_at(path):
     """(fstype, mount id, minor device) for every mount whose target is path, in mount order."""
     out = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
-            if len(fields) < 10 or _unescape(fields[4]) != path:
+            if len(fields) < 10 or unescape(fields[4]) != path:
                 continue
             dash = fields.index("-")
             out.append((fields[dash + 1], fields[0], int(fields[2].split(":")[1])))
@@ -314,15 +305,6 @@ class Pool:
 
     def setopt(self, key, value):
         os.setxattr(self.p(".mergerfs"), "user.mergerfs." + key, value.encode())
-
-
-def errno_of(fn):
-    """Runs fn; returns 0 on success or the OSError's errno."""
-    try:
-        fn()
-        return 0
-    except OSError as e:
-        return e.errno
 
 
 def write_file(path, data, fsync=False):

@@ -1,7 +1,8 @@
 """Helpers for the credential and hostile-input tests: test users, mounts, and running operations as a user.
 
-Self-contained on purpose (conftest.py/mfstest.py belong to another suite). Everything has a timeout:
-a hung FUSE daemon must fail a test, not hang it.
+A Pool of its own on purpose (conftest.py and mfstest's pools belong to another suite); the /proc scan
+for a mount's daemon comes from mfstest. Everything has a timeout: a hung FUSE daemon must fail a
+test, not hang it.
 
 Run as a worker (what the tests do through setpriv):  python3 permtools.py BASE < ops.json
 """
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from mfstest import daemon_pids_by_argv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -48,23 +51,6 @@ def mounted(mnt):
         return any(line.split()[1] == mnt for line in f)
 
 
-def _daemon_pids(mnt):
-    """PIDs whose command line names this (unique, temporary) mount point."""
-    want = os.fsencode(mnt)
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % p, "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if want in args:
-            pids.append(int(p))
-    return pids
-
-
 class Pool:
     """A pool mounted on a fresh temp dir; unmounted (and its daemon waited for) on close."""
 
@@ -89,13 +75,13 @@ class Pool:
         if r.returncode != 0 or not mounted(self.mnt):
             self.close()
             raise RuntimeError("mount failed: %s %s" % (r.stdout, r.stderr))
-        self.pids = _daemon_pids(self.mnt)
+        self.pids = daemon_pids_by_argv(self.mnt)
 
     def path(self, rel=""):
         return os.path.join(self.mnt, rel) if rel else self.mnt
 
     def close(self):
-        pids = getattr(self, "pids", None) or _daemon_pids(self.mnt)
+        pids = getattr(self, "pids", None) or daemon_pids_by_argv(self.mnt)
         if mounted(self.mnt):
             subprocess.run(["fusermount", "-uz", self.mnt], capture_output=True, timeout=TIMEOUT)
         deadline = time.time() + 20

@@ -21,7 +21,8 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from semutil import Pool, SharedPool, errno_of, have_mergerfs, read, tree, write  # noqa: E402
+from mfstest import errno_of  # noqa: E402
+from semutil import Pool, SharedPool, have_mergerfs, read, tree, write  # noqa: E402
 
 BOTH = ["mergerfs-j"] + (["mergerfs"] if have_mergerfs() else [])
 FRESH = "cache.attr=0,cache.entry=0,cache.negative_entry=0"
