@@ -356,6 +356,23 @@ def start_loaders(paths, stop_file):
                              stderr=subprocess.STDOUT, universal_newlines=True) for p in paths]
 
 
+# A client for stuck-worker tests: opens the file, says "locking", blocks in flock(LOCK_EX), says "locked".
+FLOCKER = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("locking", flush=True)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+"""
+
+
+def start_flocker(path):
+    """Starts a FLOCKER on path; the caller reads its stdout ("locking", then "locked" once it has the lock)."""
+    import sys
+    return subprocess.Popen([sys.executable, "-c", FLOCKER, path], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True)
+
+
 def reap(procs, timeout=20):
     """Waits for every process; kills (by PID) any that overran. Returns their outputs."""
     out = []
