@@ -6,6 +6,7 @@ test, not hang it.
 
 Run as a worker (what the tests do through setpriv):  python3 permtools.py BASE < ops.json
 """
+import contextlib
 import errno
 import json
 import os
@@ -116,6 +117,41 @@ def tmpdir(prefix):
 
 def rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def plain_beside_pool(prefix, impl, extra=()):
+    """A fresh temp root holding plain/ (the reference directory), b1/ and b2/ pooled by impl on a fresh
+    mount, and the extra dirs, all mode 0755. Yields (root, pool); then unmounts and removes the root."""
+    root = tmpdir(prefix)
+    b1, b2 = os.path.join(root, "b1"), os.path.join(root, "b2")
+    for d in ("plain", "b1", "b2") + tuple(extra):
+        os.mkdir(os.path.join(root, d))
+        os.chmod(os.path.join(root, d), 0o755)
+    pool = Pool([b1, b2], impl=impl)
+    try:
+        yield root, pool
+    finally:
+        pool.close()
+        rmtree(root)
+
+
+def per_test_dirs(root, test_name, mode):
+    """One test's own subdirectory of plain/, b1/ and b2/ under root, named after the test and made with
+    mode. Returns (the subdirectory's name, [plain, b1, b2] paths)."""
+    sub = "t-" + test_name.replace("[", "-").replace("]", "")
+    dirs = [os.path.join(root, x, sub) for x in ("plain", "b1", "b2")]
+    for d in dirs:
+        os.mkdir(d)
+        os.chmod(d, mode)
+    return sub, dirs
+
+
+def known_diff(impl, why):
+    """A difference against mergerfs 2.33.5 that mergerfs-j fixes on purpose (docs/security.md)."""
+    if impl == "mergerfs":
+        import pytest  # here, not at the top: the setpriv worker runs this file and needs no pytest
+        pytest.xfail("mergerfs 2.33.5: " + why)
 
 
 def as_user(uid, base, ops, groups=None, gid=None):
