@@ -13,6 +13,8 @@ import tempfile
 import threading
 import time
 
+from mfstest import pids_by_argv, unescape
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCHER = os.path.join(ROOT, "bin", "mergerfs-j")
 HELPER = os.path.join(ROOT, "bin", "mount.mergerfs-j")
@@ -29,32 +31,20 @@ def run(cmd, timeout=T, env=None, check=False, **kw):
                           env=full, check=check, stdin=subprocess.DEVNULL, **kw)
 
 
-def _unescape(s):
-    out, i = [], 0
-    while i < len(s):
-        if s[i] == "\\" and i + 3 < len(s) and s[i + 1:i + 4].isdigit():
-            out.append(chr(int(s[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(s[i])
-            i += 1
-    return "".join(out)
-
-
 def mount_entries(path):
     """The /proc/mounts entries (source, type, options) mounted exactly at path."""
     found = []
     with open("/proc/mounts", encoding="latin-1") as f:
         for line in f:
             parts = line.split()
-            if len(parts) >= 4 and _unescape(parts[1]) == path:
-                found.append((_unescape(parts[0]), parts[2], parts[3]))
+            if len(parts) >= 4 and unescape(parts[1]) == path:
+                found.append((unescape(parts[0]), parts[2], parts[3]))
     return found
 
 
 def mountpoints():
     with open("/proc/mounts", encoding="latin-1") as f:
-        return [_unescape(line.split()[1]) for line in f if len(line.split()) > 1]
+        return [unescape(line.split()[1]) for line in f if len(line.split()) > 1]
 
 
 def mounted(path):
@@ -81,18 +71,7 @@ def pid_alive(pid):
 
 def pids_mentioning(text):
     """pids of live processes whose command line contains text (to prove no daemon was left behind)."""
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read().decode("latin-1")
-        except OSError:
-            continue
-        if text in cmd and pid_alive(int(d)) and int(d) != os.getpid():
-            pids.append(int(d))
-    return pids
+    return pids_by_argv(lambda args: text in "\0".join(args))
 
 
 def getxattr(path, name, timeout=20):

@@ -1,7 +1,8 @@
 """Mount helpers for the fault suites (test_fault_*.py, test_integrity.py).
 
-Self-contained on purpose: these suites start bin/mergerfs-j from this checkout in the foreground (-f),
-so the test owns the daemon's PID and its stderr log, and can kill it, signal it or watch its fds.
+A Pool of its own on purpose: these suites start bin/mergerfs-j from this checkout in the foreground
+(-f), so the test owns the daemon's PID and its stderr log, and can kill it, signal it or watch its fds.
+The small helpers every suite needs (errno_of, the /proc/mounts unescape) come from mfstest.
 
 Safety: every pool lives in a fresh mkdtemp dir under /tmp; branches may be small tmpfs mounts made
 here; a watchdog aborts the FUSE connection and kills the daemon if a test overruns, so a hung daemon
@@ -18,6 +19,8 @@ import subprocess
 import tempfile
 import threading
 import time
+
+from mfstest import errno_of, unescape  # noqa: F401 - errno_of is fu.errno_of in the fault suites
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -38,25 +41,13 @@ def run(argv, timeout=CMD_TIMEOUT, check=True):
     return cp
 
 
-def _unescape(s):
-    out, i = [], 0
-    while i < len(s):
-        if s[i] == "\\" and i + 4 <= len(s) and s[i + 1:i + 4].isdigit():
-            out.append(chr(int(s[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(s[i])
-            i += 1
-    return "".join(out)
-
-
 def mounts_at(path):
     """(fstype, mount id, minor device) for every mount whose target is path, in mount order."""
     out = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
-            if len(fields) < 10 or _unescape(fields[4]) != path:
+            if len(fields) < 10 or unescape(fields[4]) != path:
                 continue
             dash = fields.index("-")
             out.append((fields[dash + 1], fields[0], int(fields[2].split(":")[1])))
@@ -316,15 +307,6 @@ class Pool:
         os.setxattr(self.p(".mergerfs"), "user.mergerfs." + key, value.encode())
 
 
-def errno_of(fn):
-    """Runs fn; returns 0 on success or the OSError's errno."""
-    try:
-        fn()
-        return 0
-    except OSError as e:
-        return e.errno
-
-
 def write_file(path, data, fsync=False):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
@@ -372,6 +354,23 @@ def start_loaders(paths, stop_file):
     import sys
     return [subprocess.Popen([sys.executable, "-c", LOADER, p, stop_file], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, universal_newlines=True) for p in paths]
+
+
+# A client for stuck-worker tests: opens the file, says "locking", blocks in flock(LOCK_EX), says "locked".
+FLOCKER = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("locking", flush=True)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+"""
+
+
+def start_flocker(path):
+    """Starts a FLOCKER on path; the caller reads its stdout ("locking", then "locked" once it has the lock)."""
+    import sys
+    return subprocess.Popen([sys.executable, "-c", FLOCKER, path], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True)
 
 
 def reap(procs, timeout=20):

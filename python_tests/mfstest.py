@@ -121,7 +121,7 @@ def mountpoints():
         for line in f:
             parts = line.split()
             if len(parts) >= 3:
-                out.append(_unescape(parts[1]))
+                out.append(unescape(parts[1]))
     return out
 
 
@@ -133,8 +133,8 @@ def mount_entry(path):
     with open("/proc/mounts") as f:
         for line in f:
             parts = line.split()
-            if len(parts) >= 4 and _unescape(parts[1]) == path:
-                found = (_unescape(parts[0]), _unescape(parts[1]), parts[2], parts[3])
+            if len(parts) >= 4 and unescape(parts[1]) == path:
+                found = (unescape(parts[0]), unescape(parts[1]), parts[2], parts[3])
     return found
 
 
@@ -142,8 +142,17 @@ def is_mounted(path):
     return mount_entry(path) is not None
 
 
-def _unescape(s):
-    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
+def unescape(s):
+    """A /proc/mounts or mountinfo field with the kernel's octal escapes (\\040 for a space...) decoded."""
+    out, i = [], 0
+    while i < len(s):
+        if s[i] == "\\" and i + 4 <= len(s) and s[i + 1:i + 4].isdigit():
+            out.append(chr(int(s[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
 
 
 def wait_until(pred, timeout, interval=0.05):
@@ -190,21 +199,23 @@ def _holds_dev_fuse(pid):
     return False
 
 
+def pids_by_argv(pred):
+    """Live processes (not us, not zombies) whose argv, a list of str, satisfies pred; sorted.
+
+    Touches only /proc, never a mount, so it is safe while a mount is hung."""
+    me = os.getpid()
+    return sorted(int(e) for e in os.listdir("/proc")
+                  if e.isdigit() and int(e) != me and pred(_cmdline(e)) and pid_alive(int(e)))
+
+
 def daemon_pids_by_argv(mnt):
     """Live processes (not us) with mnt in their argv, those holding /dev/fuse first.
 
     Touches only /proc, never the mount, so it is safe while the mount is hung."""
-    me = os.getpid()
-    candidates = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        args = _cmdline(entry)
-        if any(a == mnt or a.rstrip("/") == mnt or a.endswith("=" + mnt) for a in args) \
-                and pid_alive(int(entry)):
-            candidates.append(int(entry))
-    with_fuse = sorted(p for p in candidates if _holds_dev_fuse(p))
-    return with_fuse + sorted(p for p in candidates if p not in with_fuse)
+    candidates = pids_by_argv(lambda args: any(a == mnt or a.rstrip("/") == mnt or a.endswith("=" + mnt)
+                                               for a in args))
+    with_fuse = [p for p in candidates if _holds_dev_fuse(p)]
+    return with_fuse + [p for p in candidates if p not in with_fuse]
 
 
 def find_daemon_pid(mnt):

@@ -1,10 +1,12 @@
 """Helpers for the credential and hostile-input tests: test users, mounts, and running operations as a user.
 
-Self-contained on purpose (conftest.py/mfstest.py belong to another suite). Everything has a timeout:
-a hung FUSE daemon must fail a test, not hang it.
+A Pool of its own on purpose (conftest.py and mfstest's pools belong to another suite); the /proc scan
+for a mount's daemon comes from mfstest. Everything has a timeout: a hung FUSE daemon must fail a
+test, not hang it.
 
 Run as a worker (what the tests do through setpriv):  python3 permtools.py BASE < ops.json
 """
+import contextlib
 import errno
 import json
 import os
@@ -13,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from mfstest import daemon_pids_by_argv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -48,23 +52,6 @@ def mounted(mnt):
         return any(line.split()[1] == mnt for line in f)
 
 
-def _daemon_pids(mnt):
-    """PIDs whose command line names this (unique, temporary) mount point."""
-    want = os.fsencode(mnt)
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % p, "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if want in args:
-            pids.append(int(p))
-    return pids
-
-
 class Pool:
     """A pool mounted on a fresh temp dir; unmounted (and its daemon waited for) on close."""
 
@@ -89,13 +76,13 @@ class Pool:
         if r.returncode != 0 or not mounted(self.mnt):
             self.close()
             raise RuntimeError("mount failed: %s %s" % (r.stdout, r.stderr))
-        self.pids = _daemon_pids(self.mnt)
+        self.pids = daemon_pids_by_argv(self.mnt)
 
     def path(self, rel=""):
         return os.path.join(self.mnt, rel) if rel else self.mnt
 
     def close(self):
-        pids = getattr(self, "pids", None) or _daemon_pids(self.mnt)
+        pids = getattr(self, "pids", None) or daemon_pids_by_argv(self.mnt)
         if mounted(self.mnt):
             subprocess.run(["fusermount", "-uz", self.mnt], capture_output=True, timeout=TIMEOUT)
         deadline = time.time() + 20
@@ -130,6 +117,41 @@ def tmpdir(prefix):
 
 def rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def plain_beside_pool(prefix, impl, extra=()):
+    """A fresh temp root holding plain/ (the reference directory), b1/ and b2/ pooled by impl on a fresh
+    mount, and the extra dirs, all mode 0755. Yields (root, pool); then unmounts and removes the root."""
+    root = tmpdir(prefix)
+    b1, b2 = os.path.join(root, "b1"), os.path.join(root, "b2")
+    for d in ("plain", "b1", "b2") + tuple(extra):
+        os.mkdir(os.path.join(root, d))
+        os.chmod(os.path.join(root, d), 0o755)
+    pool = Pool([b1, b2], impl=impl)
+    try:
+        yield root, pool
+    finally:
+        pool.close()
+        rmtree(root)
+
+
+def per_test_dirs(root, test_name, mode):
+    """One test's own subdirectory of plain/, b1/ and b2/ under root, named after the test and made with
+    mode. Returns (the subdirectory's name, [plain, b1, b2] paths)."""
+    sub = "t-" + test_name.replace("[", "-").replace("]", "")
+    dirs = [os.path.join(root, x, sub) for x in ("plain", "b1", "b2")]
+    for d in dirs:
+        os.mkdir(d)
+        os.chmod(d, mode)
+    return sub, dirs
+
+
+def known_diff(impl, why):
+    """A difference against mergerfs 2.33.5 that mergerfs-j fixes on purpose (docs/security.md)."""
+    if impl == "mergerfs":
+        import pytest  # here, not at the top: the setpriv worker runs this file and needs no pytest
+        pytest.xfail("mergerfs 2.33.5: " + why)
 
 
 def as_user(uid, base, ops, groups=None, gid=None):

@@ -13,6 +13,8 @@ import tempfile
 import threading
 import time
 
+from mfstest import unescape
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MERGERFS_J = os.path.join(ROOT, "bin", "mergerfs-j")
@@ -26,7 +28,7 @@ def mounted(path):
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
-            if fields[4].encode().decode("unicode_escape") == path:
+            if unescape(fields[4]) == path:
                 return True
     return False
 
@@ -158,15 +160,6 @@ def tree(base):
         for f in fns:
             out.append(os.path.normpath(os.path.join(rel, f)))
     return sorted(out)
-
-
-def errno_of(fn, *a, **kw):
-    """0 if fn succeeds, else the OSError's errno."""
-    try:
-        fn(*a, **kw)
-        return 0
-    except OSError as e:
-        return e.errno
 
 
 # ------------------------------------------------------------------ a pool shared by many tests

@@ -33,6 +33,14 @@ def _pattern(seed, n):
     return random.Random(seed).randbytes(n)
 
 
+def _append_mib_until_error(fd, fill, most):
+    """Writes up to most MiB of the fill byte to fd, a MiB a call; the errno of the write that failed, or 0."""
+    def go():
+        for _ in range(most):
+            os.write(fd, fill * MiB)
+    return fu.errno_of(go)
+
+
 # ------------------------------------------------------------------------------------ minfreespace
 
 
@@ -143,13 +151,7 @@ def test_without_moveonenospc_the_writer_gets_enospc_and_existing_data_is_intact
         try:
             os.write(fd, data)
             os.fsync(fd)
-            err = 0
-            try:
-                for _ in range(16):
-                    os.write(fd, b"\xff" * MiB)
-            except OSError as e:
-                err = e.errno
-            assert err == errno.ENOSPC
+            assert _append_mib_until_error(fd, b"\xff", 16) == errno.ENOSPC
             # the handle still reads, the acknowledged prefix is intact, and the file stayed put
             assert os.pread(fd, len(data), 0) == data
         finally:
@@ -168,13 +170,7 @@ def test_moveonenospc_that_cannot_move_returns_the_original_enospc_and_changes_n
         fd = os.open(pool.p("big.bin"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             os.write(fd, data)
-            err = 0
-            try:
-                for _ in range(8):
-                    os.write(fd, b"\xee" * MiB)
-            except OSError as e:
-                err = e.errno
-            assert err == errno.ENOSPC
+            assert _append_mib_until_error(fd, b"\xee", 8) == errno.ENOSPC
             assert os.pread(fd, len(data), 0) == data
         finally:
             os.close(fd)

@@ -10,22 +10,11 @@ locks are released require the surplus workers to leave.
 
 import fcntl
 import os
-import subprocess
-import sys
 import time
 
 import faultutil as fu
 
 STUCK = 4
-
-FLOCKER = r"""
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-print("locking", flush=True)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-"""
-
 
 
 def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers_leave():
@@ -38,8 +27,7 @@ def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 held.append(fd)
             for i in range(STUCK):
-                c = subprocess.Popen([sys.executable, "-c", FLOCKER, pool.p("f%d" % i)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, universal_newlines=True)
+                c = fu.start_flocker(pool.p("f%d" % i))
                 clients.append(c)
                 assert c.stdout.readline().strip() == "locking"
             time.sleep(0.5)   # every flock request is now inside a worker, blocked on our lock

@@ -5,6 +5,7 @@ JVM (SIGSEGV in libfuse). These tests unmount a busy pool both ways and require 
 hs_err file, no error in the log, and no hung client.
 """
 
+import contextlib
 import errno
 import os
 import signal
@@ -25,6 +26,22 @@ def _wait_loaders_busy(pool, names, timeout=20):
     raise AssertionError("loaders did not start writing:\n" + pool.log())
 
 
+@contextlib.contextmanager
+def _busy(pool):
+    """LOADERS processes write and read files in pool, already busy when the block starts; when it ends
+    they are told to stop and reaped, and the list yielded holds their outputs ("ops=N err=E")."""
+    stop = os.path.join(pool.dir, "stop")
+    names = ["load%d" % i for i in range(LOADERS)]
+    procs = fu.start_loaders([pool.p(n) for n in names], stop)
+    outs = []
+    try:
+        _wait_loaders_busy(pool, names)
+        yield outs
+    finally:
+        open(stop, "w").close()
+        outs.extend(fu.reap(procs, timeout=20))
+
+
 def _assert_clean_exit(pool, rc):
     assert rc == 0, "daemon exit status %r\n%s" % (rc, pool.log())
     assert not pool.crash_files(), "JVM crash files: %s" % pool.crash_files()
@@ -34,19 +51,12 @@ def _assert_clean_exit(pool, rc):
 
 def test_external_lazy_unmount_while_busy_keeps_open_files_working_then_exits_0():
     with fu.Pool([None, None], fu.NO_CACHE) as pool:
-        stop = os.path.join(pool.dir, "stop")
-        names = ["load%d" % i for i in range(LOADERS)]
-        procs = fu.start_loaders([pool.p(n) for n in names], stop)
-        try:
-            _wait_loaders_busy(pool, names)
+        with _busy(pool) as outs:
             assert pool.fusermount_uz().returncode == 0
             assert not fu.is_fuse_mounted(pool.mnt)
             # detached, but the open files still reach the daemon: the loaders keep working
             time.sleep(0.5)
             assert pool.proc.poll() is None, "daemon quit while files on the detached mount were open"
-        finally:
-            open(stop, "w").close()
-            outs = fu.reap(procs)
         for o in outs:
             assert o.startswith("ops=") and o.endswith("err=0"), outs
         # the last open file closed: the kernel drops the connection and the daemon exits on its own
@@ -59,18 +69,11 @@ def test_external_lazy_unmount_while_busy_keeps_open_files_working_then_exits_0(
 
 def test_sigterm_while_busy_exits_0_promptly_and_clients_do_not_hang():
     with fu.Pool([None, None], fu.NO_CACHE) as pool:
-        stop = os.path.join(pool.dir, "stop")
-        names = ["load%d" % i for i in range(LOADERS)]
-        procs = fu.start_loaders([pool.p(n) for n in names], stop)
-        try:
-            _wait_loaders_busy(pool, names)
+        with _busy(pool) as outs:
             t0 = time.time()
             pool.kill(signal.SIGTERM)
             rc = pool.wait_exit(20)
             took = time.time() - t0
-        finally:
-            open(stop, "w").close()
-            outs = fu.reap(procs, timeout=20)
         assert rc is not None, "daemon did not exit within 20 s of SIGTERM\n" + pool.log()
         assert took < 15, took
         # clients either finished or got a connection error; none hung (reap would have killed them)
@@ -97,31 +100,19 @@ def test_sigterm_idle_and_external_unmount_idle_exit_0_quickly():
             assert fu.read_file(pool.b(0, "f")) == b"x" * 1000
 
 
-FLOCKER = r"""
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-print("locking", flush=True)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-"""
-
-
 def test_connection_aborted_while_a_worker_is_stuck_in_a_branch_call_the_daemon_still_exits():
     """A client blocks in flock: the daemon's worker waits on a branch lock this test holds, and the
     client cannot even be killed (the kernel waits for the daemon's answer). The admin's remedy is to
     abort the connection through fusectl; then the client gets an error, and the daemon must exit on its
     own, abandoning the stuck worker, instead of lingering until the branch call returns."""
     import fcntl
-    import subprocess
-    import sys
     with fu.Pool([None], fu.NO_CACHE) as pool:
         fu.write_file(pool.p("f"), b"locked")
         held = os.open(pool.b(0, "f"), os.O_RDONLY)
         client = None
         try:
             fcntl.flock(held, fcntl.LOCK_EX)
-            client = subprocess.Popen([sys.executable, "-c", FLOCKER, pool.p("f")], stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, universal_newlines=True)
+            client = fu.start_flocker(pool.p("f"))
             assert client.stdout.readline().strip() == "locking"
             time.sleep(0.5)   # let the request reach the daemon's flock
             assert client.poll() is None

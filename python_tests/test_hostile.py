@@ -15,36 +15,17 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts, t
 NAME_MAX = 255
 
 
-def known_diff(impl, why):
-    """A difference against mergerfs 2.33.5 that mergerfs-j fixes on purpose (docs/security.md)."""
-    if impl == "mergerfs":
-        pytest.xfail("mergerfs 2.33.5: " + why)
-
-
 @pytest.fixture(scope="module", params=pt.impls())
 def shared(request):
     pt.ensure_users()
-    root = pt.tmpdir("mfsj-host-")
-    b1, b2 = os.path.join(root, "b1"), os.path.join(root, "b2")
-    for d in ("plain", "b1", "b2", "outside"):
-        os.mkdir(os.path.join(root, d))
-        os.chmod(os.path.join(root, d), 0o755)
-    pool = pt.Pool([b1, b2], impl=request.param)
-    try:
+    with pt.plain_beside_pool("mfsj-host-", request.param, extra=("outside",)) as (root, pool):
         yield root, pool
-    finally:
-        pool.close()
-        pt.rmtree(root)
 
 
 @pytest.fixture
 def env(shared, request):
     root, pool = shared
-    sub = "t-" + request.node.name.replace("[", "-").replace("]", "")
-    dirs = [os.path.join(root, x, sub) for x in ("plain", "b1", "b2")]
-    for d in dirs:
-        os.mkdir(d)
-        os.chmod(d, 0o777)
+    sub, dirs = pt.per_test_dirs(root, request.node.name, 0o777)
     return {"root": root, "plain": dirs[0], "mnt": os.path.join(pool.mnt, sub), "branches": dirs[1:],
             "outside": os.path.join(root, "outside"), "impl": pool.impl, "pool": pool}
 
@@ -78,7 +59,7 @@ def test_dot_and_dotdot_components(env):
 def test_names_at_and_past_name_max(env):
     ok = "n" * NAME_MAX
     if env["impl"] == "mergerfs" and pt.run_ops(env["mnt"], [["stat", "z" * 1025]]) != ["ENAMETOOLONG"]:
-        known_diff(env["impl"], "a lookup of a 1025-byte name answers ENOENT")
+        pt.known_diff(env["impl"], "a lookup of a 1025-byte name answers ENOENT")
     res = both(env, [["create", ok, 0o644], ["mkdir", "D" * NAME_MAX, 0o755], ["create", "x" * (NAME_MAX + 1), 0o644],
                      ["mkdir", "y" * (NAME_MAX + 1), 0o755], ["stat", "z" * 1025], ["create", "z" * 1100, 0o644],
                      ["symlink", "s" * (NAME_MAX + 1), "t"], ["listdir", "."]])
@@ -234,7 +215,7 @@ def test_rename_exdev_staging_cannot_be_redirected_outside(shared):
                                              ["rename", "a/b/file", "t/file2"]])
         assert res[0] == "ok"
         if os.listdir(outside):
-            known_diff(spool.impl, "staging subdirs are made as root through a planted symlink")
+            pt.known_diff(spool.impl, "staging subdirs are made as root through a planted symlink")
         assert os.listdir(outside) == [], "nothing may be created outside the branches: %s" % res
         assert os.path.exists(os.path.join(b1, "a", "b", "file")) or os.path.lexists(os.path.join(b2, "t", "file2"))
     finally:

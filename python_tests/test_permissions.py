@@ -30,12 +30,6 @@ FILE_OPS = ["read", "append", "truncate", "chmod", "chown_supp", "chown_nonmembe
 DIR_OPS = ["listdir", "search", "create", "mkdir", "mkfifo", "unlink", "rename", "rmdir", "chmod", "setxattr"]
 
 
-def known_diff(impl, why):
-    """A difference against mergerfs 2.33.5 that mergerfs-j fixes on purpose (docs/security.md)."""
-    if impl == "mergerfs":
-        pytest.xfail("mergerfs 2.33.5: " + why)
-
-
 @pytest.fixture(scope="module", params=pt.impls())
 def impl(request):
     return request.param
@@ -58,27 +52,14 @@ class View:
 
 @pytest.fixture(scope="module")
 def shared(users, impl):
-    root = pt.tmpdir("mfsj-perm-")
-    b1, b2 = os.path.join(root, "b1"), os.path.join(root, "b2")
-    for d in (os.path.join(root, "plain"), b1, b2):
-        os.mkdir(d)
-        os.chmod(d, 0o755)
-    pool = pt.Pool([b1, b2], impl=impl)
-    try:
+    with pt.plain_beside_pool("mfsj-perm-", impl) as (root, pool):
         yield root, pool
-    finally:
-        pool.close()
-        pt.rmtree(root)
 
 
 @pytest.fixture
 def env(shared, request):
     root, pool = shared
-    sub = "t-" + request.node.name.replace("[", "-").replace("]", "")
-    dirs = [os.path.join(root, x, sub) for x in ("plain", "b1", "b2")]
-    for d in dirs:
-        os.mkdir(d)
-        os.chmod(d, 0o755)
+    sub, dirs = pt.per_test_dirs(root, request.node.name, 0o755)
     return {"root": root, "plain": dirs[0], "pool": View(pool, sub), "branches": dirs[1:]}
 
 
@@ -147,7 +128,7 @@ def test_permission_matrix_matches_a_plain_directory(env):
         if want_tree.get(k) != got_tree.get(k):
             diffs.append("%s: plain %s, branch %s" % (k, want_tree.get(k), got_tree.get(k)))
     if diffs and pool.impl == "mergerfs" and all("6766" in d for d in diffs):
-        known_diff(pool.impl, "a write by a non-owner of a set-id file fails with EIO")
+        pt.known_diff(pool.impl, "a write by a non-owner of a set-id file fails with EIO")
     assert not diffs, "\n".join(diffs[:40])
 
 
@@ -206,7 +187,7 @@ def test_groups_are_the_callers_real_ones_not_the_databases(env):
     assert pt.as_user(4101, env["plain"], ops, groups=[4113]) == ["ok"]
     got = pt.as_user(4101, pool.path(), ops, groups=[4113])
     if got != ["ok"]:
-        known_diff(pool.impl, "supplementary groups come from the group database")
+        pt.known_diff(pool.impl, "supplementary groups come from the group database")
     assert got == ["ok"]
     assert pt.union_tree(env["branches"])["f"][2] == 4113
 
@@ -224,7 +205,7 @@ def test_dropped_groups_are_not_regained_on_other_branches(env):
         open(os.path.join(b, "d", "x"), "w").close()
     res = pt.as_user(4103, pool.path(), [["unlink", "d/x"]], groups=[])
     if os.path.exists(os.path.join(b1, "d", "x")) or not os.path.exists(os.path.join(b2, "d", "x")):
-        known_diff(pool.impl, "the daemon acts with the database's groups, even ones the caller dropped")
+        pt.known_diff(pool.impl, "the daemon acts with the database's groups, even ones the caller dropped")
     assert os.path.exists(os.path.join(b2, "d", "x")), "b2's copy was removed with a dropped group: %s" % res
     assert not os.path.exists(os.path.join(b1, "d", "x"))
     # the same caller with its groups removes both
@@ -244,7 +225,7 @@ def test_write_by_non_owner_clears_setid_and_chown_clears_too(env):
     res += pt.as_user(4101, pool.path(), [["chown", "c", -1, 4112]])
     t = pt.union_tree([b1, b2])
     if res[0] != "ok":
-        known_diff(pool.impl, "a write by a non-owner of a set-id file fails with EIO")
+        pt.known_diff(pool.impl, "a write by a non-owner of a set-id file fails with EIO")
     assert res == ["ok", "ok"]
     assert t["w"][0] == oct(stat.S_IFREG | 0o775) and t["w"][3] == 2
     assert t["c"][0] == oct(stat.S_IFREG | 0o775) and t["c"][2] == 4112
@@ -270,7 +251,7 @@ def test_clone_path_copies_parent_ownership_and_mode(env, impl):
     t = pt.tree(b2)
     assert t["cp/x"][:3] == (oct(stat.S_IFDIR | 0o711), 4101, 4111)
     if t["cp/x/y"][0] != oct(stat.S_IFDIR | 0o2775):
-        known_diff(impl, "mkdir drops S_ISGID and clonepath does not chmod afterwards")
+        pt.known_diff(impl, "mkdir drops S_ISGID and clonepath does not chmod afterwards")
     assert t["cp/x/y"][:3] == (oct(stat.S_IFDIR | 0o2775), 4101, 4112)
     assert t["cp/x/y/new"][:3] == (oct(stat.S_IFREG | 0o644), 4103, 4112), "setgid parent: group inherited"
 
