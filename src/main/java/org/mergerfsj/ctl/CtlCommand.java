@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.mergerfsj.branch.Branch;
 import org.mergerfsj.branch.BranchSpec;
 import org.mergerfsj.branch.Mode;
@@ -244,6 +245,21 @@ public final class CtlCommand implements Callable<Integer> {
             return Path.of("").toAbsolutePath() + "/" + path;
         }
 
+        /**
+         * The PATH arguments, in order, each mapped by {@code f} once it is known to be one non-empty path
+         * (a ':' would make it a list of branches); {@code why} is added to the error message.
+         */
+        static List<String> eachPath(List<String> args, String why, UnaryOperator<String> f) throws CtlException {
+            List<String> out = new ArrayList<>();
+            for (String p : args) {
+                if (p.isEmpty() || p.indexOf(':') >= 0) {
+                    throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument" + why);
+                }
+                out.add(f.apply(p));
+            }
+            return out;
+        }
+
         static boolean hasGlob(String s) {
             return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
         }
@@ -272,23 +288,21 @@ public final class CtlCommand implements Callable<Integer> {
             public Integer call() throws CtlException {
                 CtlCommand root = root();
                 ControlClient c = root.client();
-                List<String> items = new ArrayList<>();
-                for (String p : paths) {
-                    if (p.isEmpty() || p.indexOf(':') >= 0) {
-                        throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument (':' cannot "
-                                + "be part of a branch path)");
-                    }
-                    String item = absolute(p);
-                    int eq = item.lastIndexOf('=');
-                    String dir = eq < 0 ? item : item.substring(0, eq);
-                    if (!hasGlob(dir) && !Files.isDirectory(Path.of(dir))) {
-                        root.err().println("mergerfs-j ctl: warning: " + dir + " is not a directory (yet); "
-                                + "the pool skips it until it exists");
-                    }
-                    items.add(item);
-                }
+                List<String> items = eachPath(paths, " (':' cannot be part of a branch path)", p -> item(root, p));
                 c.set("branches", (first ? "+<" : "+>") + String.join(":", items));
                 return list(root);
+            }
+
+            /** PATH[=MODE[,MINFREESPACE]] made absolute, with a warning if the directory is not there (yet). */
+            private static String item(CtlCommand root, String p) {
+                String item = absolute(p);
+                int eq = item.lastIndexOf('=');
+                String dir = eq < 0 ? item : item.substring(0, eq);
+                if (!hasGlob(dir) && !Files.isDirectory(Path.of(dir))) {
+                    root.err().println("mergerfs-j ctl: warning: " + dir + " is not a directory (yet); "
+                            + "the pool skips it until it exists");
+                }
+                return item;
             }
         }
 
@@ -304,13 +318,7 @@ public final class CtlCommand implements Callable<Integer> {
             public Integer call() throws CtlException {
                 CtlCommand root = root();
                 ControlClient c = root.client();
-                List<String> pats = new ArrayList<>();
-                for (String p : patterns) {
-                    if (p.isEmpty() || p.indexOf(':') >= 0) {
-                        throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument");
-                    }
-                    pats.add(canonical(p));
-                }
+                List<String> pats = eachPath(patterns, "", Remove::canonical);
                 List<BranchTable.Entry> current = BranchTable.parse(c.get("branches"));
                 // Same matching as the pool (fnmatch on each stored path), done here first so a typo is
                 // reported and the pool is never emptied (mergerfs 2.33.5 would crash).
