@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.mergerfsj.branch.Branch;
 import org.mergerfsj.branch.BranchSpec;
 import org.mergerfsj.branch.Mode;
@@ -41,12 +42,14 @@ import picocli.CommandLine.Spec;
                 "5 invalid value, 6 permission denied, 7 other I/O error.",
                 "Changes last until the pool is unmounted; put them in fstab to keep them."})
 public final class CtlCommand implements Callable<Integer> {
+    private static final String HELP = "show this help and exit";
+
     @Parameters(index = "0", paramLabel = "MOUNTPOINT",
             description = "where the pool is mounted")
     String mountpoint;
 
     @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
+            description = HELP)
     boolean help;
 
     @Spec
@@ -58,13 +61,7 @@ public final class CtlCommand implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setUnmatchedOptionsArePositionalParams(true); // values like '->' or '-/mnt/d1' are not options
-        cl.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter e = ex.getCommandLine().getErr();
-            e.println("mergerfs-j ctl: " + ex.getMessage());
-            e.println("Try 'mergerfs-j ctl --help' for more information.");
-            e.flush();
-            return EXIT_USAGE;
-        });
+        cl.setParameterExceptionHandler((ex, a) -> usageError(ex.getCommandLine().getErr(), ex.getMessage()));
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter e = c.getErr();
             if (ex instanceof CtlException ce) {
@@ -84,9 +81,14 @@ public final class CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("mergerfs-j ctl: a command is needed after the mountpoint: info, get, set or branches");
+        return usageError(err(), "a command is needed after the mountpoint: info, get, set or branches");
+    }
+
+    /** Prints a usage error and the pointer to --help; returns the usage exit status. */
+    private static int usageError(PrintWriter err, String message) {
+        err.println("mergerfs-j ctl: " + message);
         err.println("Try 'mergerfs-j ctl --help' for more information.");
+        err.flush();
         return EXIT_USAGE;
     }
 
@@ -107,20 +109,45 @@ public final class CtlCommand implements Callable<Integer> {
         return typed.startsWith(ControlClient.PREFIX) ? typed.substring(ControlClient.PREFIX.length()) : typed;
     }
 
-    @Command(name = "info", customSynopsis = "mergerfs-j ctl MOUNTPOINT info [-h]",
-            description = "Show every option and each branch with its mode and space.")
-    static final class Info implements Callable<Integer> {
+    /** What every subcommand has: -h/--help and the way back to the ctl command (mountpoint, out, err). */
+    abstract static class Sub implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true,
+            description = HELP)
+        boolean help;
+
+        /** The {@code mergerfs-j ctl MOUNTPOINT} command this subcommand runs under. */
+        abstract CtlCommand root();
+    }
+
+    /** A command right under ctl: info, get, set, branches. */
+    abstract static class TopSub extends Sub {
         @ParentCommand
         CtlCommand parent;
 
-        @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-        boolean help;
+        @Override
+        CtlCommand root() {
+            return parent;
+        }
+    }
+
+    /** A command under ctl branches: list, add, remove. */
+    abstract static class BranchesSub extends Sub {
+        @ParentCommand
+        Branches parent;
 
         @Override
+        CtlCommand root() {
+            return parent.root();
+        }
+    }
+
+    @Command(name = "info", customSynopsis = "mergerfs-j ctl MOUNTPOINT info [-h]",
+            description = "Show every option and each branch with its mode and space.")
+    static final class Info extends TopSub {
+        @Override
         public Integer call() throws CtlException {
-            ControlClient c = parent.client();
-            PrintWriter out = parent.out();
+            ControlClient c = root().client();
+            PrintWriter out = root().out();
             List<String> keys = c.keys();
             List<String> values = new ArrayList<>();
             for (String k : keys) values.add(c.get(k));
@@ -150,22 +177,15 @@ public final class CtlCommand implements Callable<Integer> {
     @Command(name = "get", customSynopsis = "mergerfs-j ctl MOUNTPOINT get [-h] KEY...",
             description = "Print the value of one or more keys (one key: the bare value; "
             + "several: KEY=VALUE lines).")
-    static final class Get implements Callable<Integer> {
-        @ParentCommand
-        CtlCommand parent;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-        boolean help;
-
+    static final class Get extends TopSub {
         @Parameters(arity = "1..*", paramLabel = "KEY",
             description = "e.g. category.create, minfreespace, branches")
         List<String> keys;
 
         @Override
         public Integer call() throws CtlException {
-            ControlClient c = parent.client();
-            PrintWriter out = parent.out();
+            ControlClient c = root().client();
+            PrintWriter out = root().out();
             for (String typed : keys) {
                 String k = key(typed);
                 String v = c.get(k);
@@ -177,15 +197,7 @@ public final class CtlCommand implements Callable<Integer> {
 
     @Command(name = "set", customSynopsis = "mergerfs-j ctl MOUNTPOINT set [-h] KEY VALUE",
             description = "Change a key in the live pool and print the old and new value.")
-    static final class SetKey implements Callable<Integer> {
-        @ParentCommand
-        CtlCommand parent;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-        boolean help;
-
-
+    static final class SetKey extends TopSub {
         @Parameters(index = "0", paramLabel = "KEY",
             description = "e.g. category.create")
         String key;
@@ -197,7 +209,7 @@ public final class CtlCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws CtlException {
-            ControlClient c = parent.client();
+            ControlClient c = root().client();
             String k = key(key);
             boolean branchKey = k.equals("branches") || k.equals("srcmounts");
             if (branchKey && (value.isEmpty() || value.equals("=") || value.equals("-"))) {
@@ -207,7 +219,7 @@ public final class CtlCommand implements Callable<Integer> {
             String before = c.get(k);
             c.set(k, value);
             String after = c.get(k);
-            parent.out().println(k + ": " + before + " -> " + after);
+            root().out().println(k + ": " + before + " -> " + after);
             return EXIT_OK;
         }
     }
@@ -215,17 +227,10 @@ public final class CtlCommand implements Callable<Integer> {
     @Command(name = "branches", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches [-h] [list | add | remove]",
             description = "List, add or remove branches (no subcommand: list).",
             subcommands = {Branches.ListCmd.class, Branches.Add.class, Branches.Remove.class})
-    static final class Branches implements Callable<Integer> {
-        @ParentCommand
-        CtlCommand parent;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-        boolean help;
-
+    static final class Branches extends TopSub {
         @Override
         public Integer call() throws CtlException {
-            return list(parent);
+            return list(root());
         }
 
         static int list(CtlCommand root) throws CtlException {
@@ -240,36 +245,37 @@ public final class CtlCommand implements Callable<Integer> {
             return Path.of("").toAbsolutePath() + "/" + path;
         }
 
+        /**
+         * The PATH arguments, in order, each mapped by {@code f} once it is known to be one non-empty path
+         * (a ':' would make it a list of branches); {@code why} is added to the error message.
+         */
+        static List<String> eachPath(List<String> args, String why, UnaryOperator<String> f) throws CtlException {
+            List<String> out = new ArrayList<>();
+            for (String p : args) {
+                if (p.isEmpty() || p.indexOf(':') >= 0) {
+                    throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument" + why);
+                }
+                out.add(f.apply(p));
+            }
+            return out;
+        }
+
         static boolean hasGlob(String s) {
             return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
         }
 
         @Command(name = "list", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches list [-h]",
             description = "Show each branch with its mode and space.")
-        static final class ListCmd implements Callable<Integer> {
-            @ParentCommand
-            Branches parent;
-
-            @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-            boolean help;
-
+        static final class ListCmd extends BranchesSub {
             @Override
             public Integer call() throws CtlException {
-                return list(parent.parent);
+                return list(root());
             }
         }
 
         @Command(name = "add", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches add [-h] [--first] PATH[=MODE[,MINFREESPACE]]...",
             description = "Add branches at the end (or the front with --first).")
-        static final class Add implements Callable<Integer> {
-            @ParentCommand
-            Branches parent;
-
-            @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-            boolean help;
-
+        static final class Add extends BranchesSub {
             @Option(names = "--first",
             description = "put the new branches before the existing ones")
             boolean first;
@@ -280,55 +286,39 @@ public final class CtlCommand implements Callable<Integer> {
 
             @Override
             public Integer call() throws CtlException {
-                CtlCommand root = parent.parent;
+                CtlCommand root = root();
                 ControlClient c = root.client();
-                List<String> items = new ArrayList<>();
-                for (String p : paths) {
-                    if (p.isEmpty() || p.indexOf(':') >= 0) {
-                        throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument (':' cannot "
-                                + "be part of a branch path)");
-                    }
-                    String item = absolute(p);
-                    int eq = item.lastIndexOf('=');
-                    String dir = eq < 0 ? item : item.substring(0, eq);
-                    if (!hasGlob(dir) && !Files.isDirectory(Path.of(dir))) {
-                        root.err().println("mergerfs-j ctl: warning: " + dir + " is not a directory (yet); "
-                                + "the pool skips it until it exists");
-                    }
-                    items.add(item);
-                }
+                List<String> items = eachPath(paths, " (':' cannot be part of a branch path)", p -> item(root, p));
                 c.set("branches", (first ? "+<" : "+>") + String.join(":", items));
                 return list(root);
+            }
+
+            /** PATH[=MODE[,MINFREESPACE]] made absolute, with a warning if the directory is not there (yet). */
+            private static String item(CtlCommand root, String p) {
+                String item = absolute(p);
+                int eq = item.lastIndexOf('=');
+                String dir = eq < 0 ? item : item.substring(0, eq);
+                if (!hasGlob(dir) && !Files.isDirectory(Path.of(dir))) {
+                    root.err().println("mergerfs-j ctl: warning: " + dir + " is not a directory (yet); "
+                            + "the pool skips it until it exists");
+                }
+                return item;
             }
         }
 
         @Command(name = "remove", customSynopsis = "mergerfs-j ctl MOUNTPOINT branches remove [-h] PATH...",
             description = "Remove every branch whose path matches one of the PATHs "
                 + "(fnmatch patterns, e.g. '/mnt/disk[12]').")
-        static final class Remove implements Callable<Integer> {
-            @ParentCommand
-            Branches parent;
-
-            @Option(names = {"-h", "--help"}, usageHelp = true,
-            description = "show this help and exit")
-            boolean help;
-
-
+        static final class Remove extends BranchesSub {
             @Parameters(arity = "1..*", paramLabel = "PATH",
             description = "a branch path or pattern")
             List<String> patterns;
 
             @Override
             public Integer call() throws CtlException {
-                CtlCommand root = parent.parent;
+                CtlCommand root = root();
                 ControlClient c = root.client();
-                List<String> pats = new ArrayList<>();
-                for (String p : patterns) {
-                    if (p.isEmpty() || p.indexOf(':') >= 0) {
-                        throw new CtlException(EXIT_BAD_VALUE, "'" + p + "': give one path per argument");
-                    }
-                    pats.add(canonical(p));
-                }
+                List<String> pats = eachPath(patterns, "", Remove::canonical);
                 List<BranchTable.Entry> current = BranchTable.parse(c.get("branches"));
                 // Same matching as the pool (fnmatch on each stored path), done here first so a typo is
                 // reported and the pool is never emptied (mergerfs 2.33.5 would crash).

@@ -1,19 +1,12 @@
 package org.mergerfsj.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.mergerfsj.config.InodeCalc;
 import org.mergerfsj.posix.Posix;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Inode numbers ({@code union/Inodes.calc}, called by getattr, fgetattr and readdir with use_ino) for every
@@ -21,12 +14,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * hybrid modes a regular file takes the devino branch; a directory would take the path-hash one
  * ({@code -p kind=dir}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-public class InodeBench {
+public class InodeBench extends BenchDefaults {
 
     /** The inode calc mode and the entry type. */
     @State(Scope.Benchmark)

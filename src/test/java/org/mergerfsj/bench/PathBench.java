@@ -1,6 +1,5 @@
 package org.mergerfsj.bench;
 
-import java.util.concurrent.TimeUnit;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.branch.Branch;
@@ -8,17 +7,12 @@ import org.mergerfsj.branch.Mode;
 import org.mergerfsj.posix.Posix;
 import org.mergerfsj.union.UnionFs;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Path resolution: from a FUSE path to the path on a branch, and on to the lstat that answers getattr.
@@ -35,12 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       for the search, then the getattr's own lstat).</li>
  * </ul>
  */
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-public class PathBench {
+public class PathBench extends BenchDefaults {
 
     /** Pure string work: no parameters, no disk. */
     @State(Scope.Benchmark)
