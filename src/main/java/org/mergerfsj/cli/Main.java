@@ -192,7 +192,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             FuseMount mount;
             try {
                 mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()),
-                        cfg.fuseMsgSize(), cfg.readdirplus());
+                        new FuseMount.Features(cfg.fuseMsgSize(), cfg.readdirplus(), cfg.cacheSymlinks()));
             } catch (FuseMount.MountException | RuntimeException e) {
                 System.err.println("mergerfs-j: cannot mount " + cfg.mountpoint() + ": " + e.getMessage());
                 writeStatus(status, "ERR");

@@ -41,6 +41,11 @@ public final class FuseFs extends FuseStubFS {
         return Struct.getMemory(fuseOperations);
     }
 
+    /** cache.readdir, read per OPENDIR: the option can change at runtime. */
+    boolean cacheReaddir() {
+        return fs.pool().config().cacheReaddir();
+    }
+
     boolean rootServed() {
         return rootServed;
     }

@@ -48,8 +48,8 @@ public final class FuseMount implements AutoCloseable {
     private long bufSize;
     private InitReply init;
     private ReaddirPlus plus;
-    private final int msgPages;
-    private final boolean readdirplus;
+    private DirCache dirCache;
+    private final Features features;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
     private final List<Thread> workers = new ArrayList<>();
@@ -67,10 +67,20 @@ public final class FuseMount implements AutoCloseable {
     private Thread watchdog;
     private volatile boolean destroyed;
 
-    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, int msgPages, boolean readdirplus) {
+    /**
+     * What the kernel is asked for beyond libfuse2's 7.19 (see {@link InitReply}).
+     *
+     * @param msgPages fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB)
+     * @param readdirplus answer READDIRPLUS (see {@link ReaddirPlus})
+     * @param cacheSymlinks let the kernel cache symlink targets (FUSE_CACHE_SYMLINKS)
+     */
+    public record Features(int msgPages, boolean readdirplus, boolean cacheSymlinks) {
+        public static final Features DEFAULT = new Features(256, false, false);
+    }
+
+    private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, Features features) {
         this.mountpoint = mountpoint;
-        this.msgPages = msgPages;
-        this.readdirplus = readdirplus;
+        this.features = features;
         this.fs = fs;
         this.minWorkers = Math.max(1, minWorkers);
         this.args = buildArgs(options);
@@ -87,16 +97,12 @@ public final class FuseMount implements AutoCloseable {
      * mount answers.
      */
     public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers) throws MountException {
-        return mount(mountpoint, fs, options, workers, 256, false);
+        return mount(mountpoint, fs, options, workers, Features.DEFAULT);
     }
 
-    /**
-     * msgPages: fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB);
-     * readdirplus: ask the kernel for READDIRPLUS (see {@link ReaddirPlus}).
-     */
-    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers, int msgPages,
-            boolean readdirplus) throws MountException {
-        FuseMount m = new FuseMount(mountpoint, fs, options, workers, msgPages, readdirplus);
+    public static FuseMount mount(String mountpoint, FuseFs fs, List<String> options, int workers, Features features)
+            throws MountException {
+        FuseMount m = new FuseMount(mountpoint, fs, options, workers, features);
         m.start();
         return m;
     }
@@ -138,9 +144,13 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
-        init = InitReply.forChannel(ch, devFd, bufSize, msgPages, readdirplus, !Boolean.getBoolean("mergerfsj.noKillpriv"));
-        if (init != null) bufSize = Math.max(bufSize, init.buffer());
-        if (init != null && readdirplus) plus = new ReaddirPlus(se, ch, devFd);
+        init = InitReply.forChannel(ch, devFd, bufSize, features, !Boolean.getBoolean("mergerfsj.noKillpriv"));
+        if (init != null) {
+            // the channel is the struct these rely on (checked by forChannel)
+            if (features.readdirplus()) plus = new ReaddirPlus(se, ch, devFd);
+            dirCache = new DirCache(se, ch, devFd);
+            bufSize = Math.max(bufSize, init.buffer());
+        }
         connection = findConnection(mountpoint);
         if (!Wakeup.install()) LOG.warn("cannot install the worker wake-up signal; close may leave workers blocked");
         Sys.LIB.fcntl(devFd, F_SETFD, FD_CLOEXEC);
@@ -198,6 +208,8 @@ public final class FuseMount implements AutoCloseable {
                 Pointer chan = Pointer.wrap(RT, chp.getAddress(0));
                 if (plus != null && ReaddirPlus.isReaddirPlus(mem.address())) {
                     plus.handle(mem.address());
+                } else if (dirCache != null && DirCache.isOpendir(mem.address()) && fs.cacheReaddir()) {
+                    dirCache.process(buf);
                 } else if (init != null && InitReply.isInit(mem)) {
                     init.processInit(mem, () -> F.fuse_session_process_buf(se, buf, chan));
                 } else {

@@ -40,6 +40,7 @@ final class InitReply {
     private static final int INIT_OUT_719 = 24, INIT_OUT_728 = 64;
     private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
     static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
+    static final int FUSE_CACHE_SYMLINKS = 1 << 23;
     // struct fuse_chan in libfuse 2.9: {op.receive, op.send, op.destroy, se, int fd, size_t bufsize, ...}
     private static final int CH_SEND = 8, CH_FD = 32, CH_BUFSIZE = 40;
 
@@ -51,6 +52,7 @@ final class InitReply {
     private final int fd;
     private final int pages;
     private final boolean readdirplus;
+    private final boolean cacheSymlinks;
     private final boolean killpriv;
     private volatile boolean plusGranted, killprivGranted;
     private final Send hook = this::send;
@@ -58,27 +60,31 @@ final class InitReply {
     private volatile int kernelMinor, kernelFlags;
     private volatile boolean negotiated;
 
-    private InitReply(Pointer ch, int fd, int pages, boolean readdirplus, boolean killpriv) {
+    private InitReply(Pointer ch, int fd, FuseMount.Features f, boolean killpriv) {
         this.ch = ch;
         this.fd = fd;
-        this.pages = pages;
-        this.readdirplus = readdirplus;
+        this.pages = Math.min(f.msgPages(), 256);
+        this.readdirplus = f.readdirplus();
+        this.cacheSymlinks = f.cacheSymlinks();
         this.killpriv = killpriv;
         this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
     }
 
     /**
-     * For fuse_msg_size={@code pages} (1..256) and readdirplus. Null when neither asks for more than libfuse
-     * gives by itself (32 pages, no readdirplus), or when libfuse's channel does not look like the struct
-     * this relies on.
+     * For the features asked for and killpriv (see {@link #killpriv()}). Null when libfuse's channel does
+     * not look like the struct this relies on; nothing beyond 7.19 is negotiated then.
      */
-    static InitReply forChannel(Pointer ch, int fd, long bufsize, int pages, boolean readdirplus, boolean killpriv) {
-        if (pages <= LIBFUSE_PAGES && !readdirplus && !killpriv) return null;
-        if (ch.getInt(CH_FD) != fd || ch.getLong(CH_BUFSIZE) != bufsize || ch.getAddress(CH_SEND) == 0) {
-            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus");
+    static InitReply forChannel(Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv) {
+        if (!channelLooksRight(ch, fd, bufsize)) {
+            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus, no killpriv");
             return null;
         }
-        return new InitReply(ch, fd, Math.min(pages, 256), readdirplus, killpriv);
+        return new InitReply(ch, fd, f, killpriv);
+    }
+
+    /** Whether {@code ch} is libfuse 2.9's struct fuse_chan as this package expects it (fd, bufsize, send). */
+    static boolean channelLooksRight(Pointer ch, int fd, long bufsize) {
+        return ch.getInt(CH_FD) == fd && ch.getLong(CH_BUFSIZE) == bufsize && ch.getAddress(CH_SEND) != 0;
     }
 
     static boolean isInit(Pointer request) {
@@ -160,6 +166,7 @@ final class InitReply {
             int plus = ReaddirPlus.FUSE_DO_READDIRPLUS | ReaddirPlus.FUSE_READDIRPLUS_AUTO;
             boolean wantPlus = readdirplus && (kernelFlags & ReaddirPlus.FUSE_DO_READDIRPLUS) != 0;
             if (wantPlus) flags |= plus & kernelFlags;
+            if (cacheSymlinks) flags |= FUSE_CACHE_SYMLINKS & kernelFlags;
             // See killpriv(): 7.33 only adds request fields libfuse2 ignores (open_flags, KILL_SUIDGID bits)
             boolean wantKill = killpriv && kernelMinor >= 33 && (kernelFlags & FUSE_HANDLE_KILLPRIV_V2) != 0;
             if (wantKill) {

@@ -1,0 +1,66 @@
+package org.mergerfsj.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cache.readdir=true}: OPENDIR replies carry FOPEN_CACHE_DIR and FOPEN_KEEP_CACHE, so the kernel
+ * keeps a directory's listing in its page cache and answers later listings itself until the directory
+ * changes (its mtime moves) or memory is short; mergerfs 2.33.5 sets the same two flags. libfuse2's
+ * fuse_file_info has no bit for cache_dir (protocol 7.28), so OPENDIR requests are processed on a second
+ * channel whose send operation adds the flags to the {@code fuse_open_out} before writing it to the device.
+ * Only OPENDIR replies pass through it, so there is no other reply to mistake for one.
+ */
+final class DirCache {
+    private static final Logger LOG = LoggerFactory.getLogger(DirCache.class);
+    private static final MemoryIO IO = MemoryIO.getInstance();
+    private static final LibFuse2 F = LibFuse2.INSTANCE;
+
+    static final int FUSE_OPENDIR = 27;
+    private static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3;
+    private static final int OPEN_OUT = 16;        // struct fuse_open_out {fh, open_flags, padding}
+    private static final int CHAN_SIZE = 64, CH_SEND = 8;
+
+    private final Pointer se;
+    private final int fd;
+    private final Pointer chan;
+    private final InitReply.Send hook = this::send;
+    private final Pointer hookCode;
+
+    DirCache(Pointer se, Pointer ch, int fd) {
+        this.se = se;
+        this.fd = fd;
+        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(InitReply.Send.class, hook);
+        chan = Memory.allocateDirect(Posix.RT, CHAN_SIZE, true);
+        for (int i = 0; i < CHAN_SIZE; i += 8) chan.putLong(i, ch.getLong(i));
+        chan.putAddress(CH_SEND, hookCode.address());
+    }
+
+    static boolean isOpendir(long request) {
+        return IO.getInt(request + 4) == FUSE_OPENDIR;
+    }
+
+    /** Processes the OPENDIR request in {@code buf} (a worker's struct fuse_buf) through the flagging channel. */
+    void process(Pointer buf) {
+        F.fuse_session_process_buf(se, buf, chan);
+    }
+
+    private int send(long ch, long iov, long count) {
+        try {
+            if (count == 2 && IO.getLong(iov + 24) == OPEN_OUT && IO.getInt(IO.getLong(iov) + 4) == 0) {
+                long out = IO.getLong(iov + 16);
+                IO.putInt(out + 8, IO.getInt(out + 8) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
+            }
+            long r = FuseMount.Sys.LIB.writev(fd, iov, (int) count);
+            return r < 0 ? -Posix.errno() : 0;
+        } catch (Throwable t) {
+            LOG.error("sending an OPENDIR reply failed", t);
+            return -Errno.EIO;
+        }
+    }
+}
