@@ -174,6 +174,8 @@ def test_default_values_match_appendix_a(default_pool, impl):
             continue
         want[key] = value.format(**subst)
         got[key] = pool.ctl_get(key)
+    # the one deliberate default change: mergerfs-j answers READDIRPLUS (2.33.5 never asks)
+    want["readdirplus"] = impl.expect(mergerfs="false", mergerfs_j="true")
     assert got == want
 
 

@@ -15,6 +15,18 @@ pytestmark = pytest.mark.skipif(not ctlutil.have("mergerfs-j"), reason="build ta
 needs_mergerfs = pytest.mark.skipif(not ctlutil.have("mergerfs"), reason="mergerfs 2.33.5 not installed")
 
 EXTRA_J_KEYS = {"user.mergerfs.log.level"}  # mergerfs-j's own key; everything else must match
+# The one default that differs on purpose: mergerfs-j answers READDIRPLUS (2.33.5 accepts the key, never
+# asks). Each comparison checks mergerfs-j's value, then compares the rest as 2.33.5 would show it.
+DELIBERATE = {"readdirplus": ("true", "false")}
+
+
+def as_2335(m, key, value):
+    """mergerfs-j's value of a deliberately different key, asserted and mapped to 2.33.5's."""
+    if m.impl != "mergerfs-j" or key not in DELIBERATE:
+        return value
+    ours, theirs = DELIBERATE[key]
+    assert value == ours, f"{key}: {value!r}, expected mergerfs-j's default {ours!r}"
+    return theirs
 
 
 def both(fn, **mount_kw):
@@ -35,6 +47,9 @@ def normalize_ctl(m, rc, out, err):
         # branch rows: the space columns move as other processes write to the disk
         line = re.sub(r"(\s+)\d+(\.\d)?[BKMGTPE](?=\s)", r"\1#", line)
         line = re.sub(r"\d+%\s+\[[#.]+\]", "#% [bar]", line)
+        opt = re.match(r"(\s+)(\S+)(\s+)(\S+)$", line)
+        if opt and opt.group(2) in DELIBERATE:
+            line = opt.group(1) + opt.group(2) + opt.group(3) + as_2335(m, opt.group(2), opt.group(4))
         lines.append(line)
     return rc, lines, m.normalize(err)
 
@@ -164,7 +179,7 @@ OPTION_SETS = [
 
 def dump(m):
     d = getfattr_dump(m.ctl)
-    return {k: m.normalize(v) for k, v in d.items()}
+    return {k: as_2335(m, k[len("user.mergerfs."):], m.normalize(v)) for k, v in d.items()}
 
 
 @needs_mergerfs

@@ -25,6 +25,8 @@ CACHED = "cache.attr=30,cache.entry=30"
 
 def _fill(pool, rel, names_b1, names_b2):
     for i, names in ((0, names_b1), (1, names_b2)):
+        if not names:
+            continue
         d = pool.b(i, rel)
         os.makedirs(d, exist_ok=True)
         for n in names:
@@ -53,13 +55,20 @@ def test_listing_answers_the_stats_that_follow(plus):
     names_b1 = [b"a%02d" % i for i in range(30)]
     names_b2 = [b"b%02d" % i for i in range(30)] + [b"a00"]  # a00 on both: b1's copy wins
     with fu.Pool([None, None], "%s,readdirplus=%s" % (CACHED, "true" if plus else "false")) as pool:
+        _fill(pool, "first", [b"x%02d" % i for i in range(10)], [])
         _fill(pool, "d", names_b1, names_b2)
+        pool.setopt("log.level", "trace")
+        # a first listing carries subdirectories only: its files' stats go to the daemon, which shows
+        # that listed files are wanted ...
+        names, lines = _stat_all_after_listing(pool, "first")
+        assert len(names) == 10 and len(lines) == 10, lines
+        # ... so the next listings carry every entry, and stats of them need no LOOKUP
         pool.setopt("log.level", "trace")
         names, lines = _stat_all_after_listing(pool, "d")
         assert sorted(names) == sorted(set(names_b1) | set(names_b2))
         if plus:
             assert lines == [], lines[:5]
-            assert re.search(r"readdirplus node=\d+ off=0 size=\d+ entries=62 attrs=60", pool.log())
+            assert re.search(r"readdirplus node=\d+ off=0 size=\d+ entries=62 attrs=60\n", pool.log())
         else:
             assert len(lines) == len(names), len(lines)  # the control: one LOOKUP per name
             assert "readdirplus node=" not in pool.log()
@@ -72,11 +81,36 @@ def test_listing_answers_the_stats_that_follow(plus):
         assert not pool.log_problems(), pool.log_problems()
 
 
+def test_a_tree_walk_gets_subdirectories_only():
+    """find-style: names listed, subdirectories entered, files never stat'ed. The first chunk of each
+    listing carries the subdirectories (what the walk looks up next) and nothing else, so the walk costs
+    no per-file work in the daemon, and it never turns full listings on."""
+    with fu.Pool([None], CACHED) as pool:
+        for i in range(3):
+            _fill(pool, "top/sub%d" % i, [b"f%02d" % j for j in range(20)], [])
+        _fill(pool, "top", [b"file%d" % j for j in range(5)], [])
+        pool.setopt("log.level", "trace")
+        mark = len(pool.log())
+        seen = []
+        for root, dirs, files in fu.call_with_timeout(lambda: list(os.walk(pool.p("top"))), 20):
+            seen += files
+        log = pool.log()[mark:]
+        pool.setopt("log.level", "info")
+        assert len(seen) == 5 + 3 * 20
+        top = re.findall(r"readdirplus node=\d+ off=0 size=\d+ entries=10 attrs=(\d+)(.*)", log)
+        assert top == [("3", " (directories only)")], top
+        subs = re.findall(r"readdirplus node=\d+ off=0 size=\d+ entries=22 attrs=(\d+)(.*)", log)
+        assert subs == [("0", " (directories only)")] * 3, subs
+        # one getattr per directory: the listing's own lookups; a LOOKUP from the kernel would add a second
+        paths = sorted(l.split(" getattr ")[1] for l in _getattr_lines(log))
+        assert paths == ["/top", "/top/sub0", "/top/sub1", "/top/sub2"], paths
+
+
 def test_big_merged_listing_with_odd_names_survives_forgetting():
     names_b1 = [b"f%05d" % i for i in range(1500)] + [b"caf\xe9", b"x" * 255, b"sp ace", b"new\nline"]
     names_b2 = [b"g%05d" % i for i in range(1500)] + [b"f00001", b"\xff\xfe"]
     want = set(names_b1) | set(names_b2)
-    with fu.Pool([None, None], CACHED + ",readdirplus=true") as pool:
+    with fu.Pool([None, None], CACHED) as pool:  # readdirplus is the default
         _fill(pool, "big", names_b1, names_b2)
         os.mkdir(pool.b(1, "big/sub"))
         want.add(b"sub")
@@ -101,7 +135,7 @@ def test_big_merged_listing_with_odd_names_survives_forgetting():
 
 
 def test_listing_races_with_creates_and_unlinks():
-    with fu.Pool([None, None], "readdirplus=true") as pool:
+    with fu.Pool([None, None]) as pool:
         d = pool.p("churn")
         os.mkdir(d)
         stop = time.time() + 6

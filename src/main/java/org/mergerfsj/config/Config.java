@@ -273,7 +273,7 @@ public final class Config {
         boolean symlinkify = false;
         long symlinkifyTimeout = 3600;
         boolean nullrw = false;
-        boolean readdirplus = false;
+        boolean readdirplus = true; // mergerfs 2.33.5: false (it never asks); see docs/options.md
         boolean securityCapability = true;
         XattrMode xattr = XattrMode.PASSTHROUGH;
         boolean linkCow = false;

@@ -134,7 +134,7 @@ final class OptionTable {
                 (b, v) -> b.posixAcl = v, Config::posixAcl));
         all.add(bool("log.metrics", RUNTIME_RW, false, "write node statistics every 60 s",
                 (b, v) -> b.logMetrics = v, Config::logMetrics));
-        all.add(bool("readdirplus", RUNTIME_RO, false, "answer READDIRPLUS: a listing brings each entry's attributes",
+        all.add(bool("readdirplus", RUNTIME_RO, true, "answer READDIRPLUS: a listing brings each entry's attributes",
                 (b, v) -> b.readdirplus = v, Config::readdirplus));
         all.add(new Opt("pid", FIXED, "UINT", "", "process id of the daemon", null, null,
                 c -> Long.toString(ProcessHandle.current().pid())));

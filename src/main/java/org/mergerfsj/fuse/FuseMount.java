@@ -208,6 +208,9 @@ public final class FuseMount implements AutoCloseable {
                 Pointer chan = Pointer.wrap(RT, chp.getAddress(0));
                 if (plus != null && ReaddirPlus.isReaddirPlus(mem.address())) {
                     plus.handle(mem.address());
+                } else if (plus != null && ReaddirPlus.isLookup(mem.address())) {
+                    plus.noteLookup(mem.address());
+                    F.fuse_session_process_buf(se, buf, chan);
                 } else if (dirCache != null && DirCache.isOpendir(mem.address()) && fs.cacheReaddir()) {
                     dirCache.process(buf);
                 } else if (init != null && InitReply.isInit(mem)) {

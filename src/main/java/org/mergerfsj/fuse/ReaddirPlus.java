@@ -38,7 +38,8 @@ final class ReaddirPlus {
 
     private static final int IN_HEADER = 40, OUT_HEADER = 16, READ_IN = 40, FORGET_IN = 8;
     private static final int ENTRY_OUT = 128;      // struct fuse_entry_out (7.9+)
-    private static final int DIRENT = 24;          // struct fuse_dirent without the name
+    private static final int DIRENT = 24;          // struct fuse_dirent without the name (ino, off, namelen, type)
+    private static final int DT_DIR = 4;
     private static final int NAME_MAX = 1024;      // FUSE_NAME_MAX
     private static final int FUSE_BUF = 40;        // struct fuse_buf
     private static final int CHAN_SIZE = 64;       // struct fuse_chan in libfuse 2.9
@@ -50,6 +51,15 @@ final class ReaddirPlus {
     private final InitReply.Send hook = this::capture;
     private final Pointer hookCode;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** After a LOOKUP shows that listed files are being stat'ed, first chunks carry every entry for this long. */
+    static final long FULL_NANOS = 2_000_000_000L;
+    /**
+     * Hashes of (directory, name) sent without attributes lately: a LOOKUP of one of them is the sign that
+     * the caller wants them. A small direct-mapped table; collisions and overwrites only blur a heuristic.
+     */
+    private final long[] sentBare = new long[1 << 12];
+    private volatile long fullUntil;
 
     /** Native memory that grows on demand; freed by the garbage collector with its thread's Scratch. */
     private static final class Buf {
@@ -126,14 +136,45 @@ final class ReaddirPlus {
             Buf dir = s.got; // keep the listing; lookups capture into the other buffer
             s.got = s.dir;
             s.dir = dir;
-            build(s, request, unique, size, dir.addr, s.gotLen);
+            long node = IO.getLong(request + 16), offset = IO.getLong(request + IN_HEADER + 8);
+            boolean all = offset != 0 || System.nanoTime() - fullUntil < 0;
+            build(s, request, unique, size, dir.addr, s.gotLen, all);
         } catch (Throwable t) {
             LOG.error("readdirplus failed", t);
             reply(s, unique, -Errno.EIO, 0);
         }
     }
 
-    private void build(Scratch s, long request, long unique, int size, long dir, int dirLen) {
+    /**
+     * Which entries carry attributes. Looking one up costs the daemon ~10 us (libfuse's lookup path, an
+     * lstat of the branch path); a LOOKUP round trip costs ~30 us, but only if the caller wants it. With
+     * READDIRPLUS_AUTO the kernel asks for a directory's first chunk with attributes always (a plain
+     * {@code find} or {@code ls} would pay for every name) and for later chunks only after lookups in the
+     * directory showed that its entries are being stat'ed. So: later chunks carry every entry; a first
+     * chunk carries subdirectories only (what a tree walk looks up next), unless a LOOKUP in a directory
+     * listed that way came in during the last {@link #FULL_NANOS} ({@code ls -l}, {@code du},
+     * {@code rm -r} of small directories), which turns full first chunks on.
+     */
+    void noteLookup(long request) {
+        long name = request + IN_HEADER;
+        int len = (int) IO.indexOf(name, (byte) 0, NAME_MAX + 1);
+        if (len <= 0) return;
+        long key = key(IO.getLong(request + 16), name, len);
+        if (sentBare[(int) key & (sentBare.length - 1)] == key) fullUntil = System.nanoTime() + FULL_NANOS;
+    }
+
+    /** FNV-1a over the directory's node id and the name; never 0 (0 marks an empty slot). */
+    private static long key(long dir, long name, int len) {
+        long h = 0xcbf29ce484222325L ^ dir;
+        for (int i = 0; i < len; i++) h = (h ^ (IO.getByte(name + i) & 0xff)) * 0x100000001b3L;
+        return h | 1;
+    }
+
+    static boolean isLookup(long request) {
+        return IO.getInt(request + 4) == FUSE_LOOKUP;
+    }
+
+    private void build(Scratch s, long request, long unique, int size, long dir, int dirLen, boolean all) {
         long out = s.out.need(OUT_HEADER + size);
         int p = OUT_HEADER, nodes = 0, entries = 0, r = -Errno.EIO;
         try {
@@ -146,7 +187,12 @@ final class ReaddirPlus {
                 if (p - OUT_HEADER + plusLen > size) break;
                 long e = out + p;
                 IO.setMemory(e, plusLen, (byte) 0);
-                if (!isDot(d + DIRENT, namelen)) {
+                if (isDot(d + DIRENT, namelen)) {
+                    // no attributes: the kernel ignores them for "." and ".."
+                } else if (!all && IO.getInt(d + 20) != DT_DIR) {
+                    long key = key(IO.getLong(request + 16), d + DIRENT, namelen);
+                    sentBare[(int) key & (sentBare.length - 1)] = key;
+                } else {
                     long node = lookup(s, request, d + DIRENT, namelen);
                     if (node != 0) {
                         IO.copyMemory(s.got.addr, e, ENTRY_OUT);
@@ -166,8 +212,9 @@ final class ReaddirPlus {
             }
         }
         if (LOG.isTraceEnabled()) {
-            LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", IO.getLong(request + 16),
-                    IO.getLong(request + IN_HEADER + 8), size, entries, nodes, r == 0 ? "" : " undelivered: " + Posix.strerror(-r));
+            LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}{}", IO.getLong(request + 16),
+                    IO.getLong(request + IN_HEADER + 8), size, entries, nodes, all ? "" : " (directories only)",
+                    r == 0 ? "" : " undelivered: " + Posix.strerror(-r));
         }
     }
 

@@ -91,7 +91,9 @@ class AppendixATest {
         String expected = DUMP.replace("/pool/", pool + "/")
                 .replace("mount=\"mnt\"", "mount=\"" + pool + "/mnt\"")
                 .replace("pid=\"5890\"", "pid=\"" + ProcessHandle.current().pid() + "\"")
-                .replace("threads=\"2\"", "threads=\"" + Runtime.getRuntime().availableProcessors() + "\"");
+                .replace("threads=\"2\"", "threads=\"" + Runtime.getRuntime().availableProcessors() + "\"")
+                // the one deliberate default change: mergerfs-j answers READDIRPLUS (docs/options.md)
+                .replace("readdirplus=\"false\"", "readdirplus=\"true\"");
 
         List<String> lines = new ArrayList<>();
         for (String key : Options.keys()) {
