@@ -1,6 +1,5 @@
 package org.mergerfsj.fuse;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -14,7 +13,6 @@ import org.mergerfsj.posix.Posix;
 import org.mergerfsj.union.UnionFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 
@@ -184,40 +182,6 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
-    private static final ThreadLocal<ByteBuffer> NAME = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
-    private static final ThreadLocal<Pointer> DIRENT_STAT =
-            ThreadLocal.withInitial(() -> Memory.allocateDirect(Posix.RT, org.mergerfsj.posix.Stat.SIZE, true));
-
-    @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-        try {
-            if (LOG.isTraceEnabled()) LOG.trace("readdir {} fh={}", path, fi.fh.get());
-            enter();
-            long fh = fi.fh.get();
-            List<org.mergerfsj.union.Dirs.Entry> entries = fs.readdir(fh, path);
-            String dir = fs.dirPath(fh, path);
-            ByteBuffer name = NAME.get();
-            Pointer st = DIRENT_STAT.get();
-            // without use_ino libfuse replaces d_ino with its own node ids: don't hash for nothing
-            boolean useIno = fs.pool().config().useIno();
-            st.putLong(org.mergerfsj.posix.Stat.OFF_INO, 0);
-            for (org.mergerfsj.union.Dirs.Entry e : entries) {
-                String n = e.name();
-                if (n.length() >= name.capacity()) continue;
-                name.clear();
-                for (int i = 0; i < n.length(); i++) name.put((byte) n.charAt(i));
-                name.put((byte) 0);
-                name.flip();
-                st.putInt(org.mergerfsj.posix.Stat.OFF_MODE, e.type() << 12);
-                if (useIno) st.putLong(org.mergerfsj.posix.Stat.OFF_INO, fs.direntIno(dir, e));
-                if (filler.apply(buf, name, st, 0) != 0) break;
-            }
-            return 0;
-        } catch (Throwable t) {
-            return fail("readdir", path, t);
-        }
-    }
-
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         if (LOG.isTraceEnabled()) LOG.trace("fsyncdir {}", path);
@@ -231,7 +195,7 @@ public final class FuseFs extends FuseStubFS {
     static final int OP_GETATTR = 0, OP_MKDIR = 32, OP_UNLINK = 40, OP_RMDIR = 48, OP_SYMLINK = 56,
             OP_RENAME = 64, OP_LINK = 72, OP_CHMOD = 80, OP_CHOWN = 88, OP_TRUNCATE = 96, OP_OPEN = 112,
             OP_READ = 120, OP_WRITE = 128, OP_STATFS = 136, OP_FLUSH = 144, OP_RELEASE = 152, OP_FSYNC = 160,
-            OP_GETXATTR = 176, OP_OPENDIR = 200, OP_RELEASEDIR = 216, OP_CREATE = 256, OP_FTRUNCATE = 264,
+            OP_GETXATTR = 176, OP_OPENDIR = 200, OP_READDIR = 208, OP_RELEASEDIR = 216, OP_CREATE = 256, OP_FTRUNCATE = 264,
             OP_FGETATTR = 272, OP_UTIMENS = 288, OP_READ_BUF = 336;
     /** Offsets in struct fuse_file_info. */
     private static final int FI_FLAGS = 0, FI_FH = 24;
@@ -559,6 +523,53 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
+    /** The filler libfuse passes to readdir (its static fill_dir), invoked directly through jffi. */
+    private static volatile com.kenai.jffi.Function filler;
+
+    private static com.kenai.jffi.Function filler(long addr) {
+        com.kenai.jffi.Function f = filler;
+        if (f == null || f.getFunctionAddress() != addr) {
+            f = new com.kenai.jffi.Function(addr, com.kenai.jffi.Type.SINT32, com.kenai.jffi.Type.POINTER,
+                    com.kenai.jffi.Type.POINTER, com.kenai.jffi.Type.POINTER, com.kenai.jffi.Type.SINT64);
+            filler = f;
+        }
+        return f;
+    }
+
+    private static final ThreadLocal<Pointer> DIRENT_STAT =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Posix.RT, org.mergerfsj.posix.Stat.SIZE, true));
+
+    /**
+     * readdir(path, buf, filler, offset, fi): every entry goes to libfuse's filler with offset 0, so libfuse
+     * collects the whole listing once per handle and serves the kernel's reads from it. Names are passed
+     * straight from the getdents64 buffer (see {@link org.mergerfsj.union.Dirs#stream}).
+     */
+    private int readdir(long p, long buf, long fillerAddr, long offset, long fi) {
+        try {
+            long fh = fh(fi);
+            if (LOG.isTraceEnabled()) LOG.trace("readdir {} fh={}", str(p), fh);
+            enter();
+            com.kenai.jffi.Function fill = filler(fillerAddr);
+            com.kenai.jffi.Invoker inv = com.kenai.jffi.Invoker.getInstance();
+            long st = DIRENT_STAT.get().address();
+            // without use_ino libfuse replaces d_ino with its own node ids: don't hash for nothing
+            boolean useIno = fs.pool().config().useIno();
+            String dir = useIno ? fs.dirPath(fh, str(p)) : null;
+            IO.putLong(st + org.mergerfsj.posix.Stat.OFF_INO, 0);
+            fs.readdir(fh, dir != null ? dir : str(p), (name, len, type, ino, dev, branch) -> {
+                IO.putInt(st + org.mergerfsj.posix.Stat.OFF_MODE, type << 12);
+                if (useIno) {
+                    IO.putLong(st + org.mergerfsj.posix.Stat.OFF_INO,
+                            fs.direntIno(dir, org.mergerfsj.union.Dirs.name(name, len), type, dev, ino));
+                }
+                return inv.invokeLLLLrL(fill, buf, name, st, 0) == 0;
+            });
+            return 0;
+        } catch (Throwable t) {
+            return fail("readdir", str(p), t);
+        }
+    }
+
     private int opendir(long p, long fi) {
         String path = str(p);
         try {
@@ -586,17 +597,17 @@ public final class FuseFs extends FuseStubFS {
         (OpPI) this::mkdir, (Op1) this::rmdir, (Op2) this::symlink, (Op2) this::rename, (Op2) this::link,
         (OpPI) this::chmod, (OpPII) this::chown, (Op2) this::truncate, (Op2) this::utimens, (Op2) this::statfs,
         (OpPIP) this::fsync, (Op3) this::ftruncate, (Op2) this::opendir, (Op2) this::releasedir,
-        (Op5) this::readBuf,
+        (Op5) this::readBuf, (Op5) this::readdir,
     };
     private static final int[] RAW_SLOTS = {
         OP_GETATTR, OP_FGETATTR, OP_UNLINK, OP_OPEN, OP_CREATE, OP_WRITE, OP_FLUSH, OP_RELEASE, OP_GETXATTR,
         OP_MKDIR, OP_RMDIR, OP_SYMLINK, OP_RENAME, OP_LINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_UTIMENS, OP_STATFS,
-        OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR, OP_READ_BUF,
+        OP_FSYNC, OP_FTRUNCATE, OP_OPENDIR, OP_RELEASEDIR, OP_READ_BUF, OP_READDIR,
     };
     private static final Class<?>[] RAW_TYPES = {
         Op2.class, Op3.class, Op1.class, Op2.class, OpPIP.class, Op5.class, Op2.class, Op2.class, Op4.class,
         OpPI.class, Op1.class, Op2.class, Op2.class, Op2.class, OpPI.class, OpPII.class, Op2.class, Op2.class, Op2.class,
-        OpPIP.class, Op3.class, Op2.class, Op2.class, Op5.class,
+        OpPIP.class, Op3.class, Op2.class, Op2.class, Op5.class, Op5.class,
     };
 
     private final List<Pointer> rawCode = new java.util.ArrayList<>();

@@ -205,16 +205,17 @@ final class ReaddirPlus {
                 pos += reclen;
                 entries++;
             }
+            // logged before the reply, so the line is in the log by the time the caller has its answer
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", IO.getLong(request + 16),
+                        IO.getLong(request + IN_HEADER + 8), size, entries, nodes, all ? "" : " (directories only)");
+            }
             r = reply(s, unique, 0, p - OUT_HEADER);
+            if (r != 0 && LOG.isDebugEnabled()) LOG.debug("readdirplus reply undelivered ({}): lookups undone", Posix.strerror(-r));
         } finally {
             if (r != 0) {
                 for (int i = 0; i < nodes; i++) forget(s, request, s.nodes[i]); // the kernel never saw them
             }
-        }
-        if (LOG.isTraceEnabled()) {
-            LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}{}", IO.getLong(request + 16),
-                    IO.getLong(request + IN_HEADER + 8), size, entries, nodes, all ? "" : " (directories only)",
-                    r == 0 ? "" : " undelivered: " + Posix.strerror(-r));
         }
     }
 

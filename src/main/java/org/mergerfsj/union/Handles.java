@@ -24,7 +24,6 @@ final class Handles {
     /** An open directory: only its pool path (2.33.5 touches no branch at opendir). */
     static final class OpenDir {
         final String path;
-        volatile java.util.List<Dirs.Entry> entries;
 
         OpenDir(String path) {
             this.path = path;

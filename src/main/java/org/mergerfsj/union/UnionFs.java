@@ -451,14 +451,13 @@ public final class UnionFs {
         return handles.add(new Handles.OpenDir(path));
     }
 
-    /** The merged listing of an open directory, gathered once per open (OP-RD-04). */
-    public List<Dirs.Entry> readdir(long fh, String pathIfNoHandle) {
-        Handles.OpenDir d = handles.dir(fh);
-        String path = d != null ? d.path : pathIfNoHandle;
-        if (d != null && d.entries != null) return d.entries;
-        List<Dirs.Entry> entries = Dirs.list(pool.config().branches(), path);
-        if (d != null) d.entries = entries;
-        return entries;
+    /**
+     * Streams the merged listing of an open directory to {@code sink}. libfuse calls this once per open
+     * handle (and again after a rewind to offset 0) and serves the kernel's reads by offset from what it
+     * collected: the snapshot of OP-RD-04.
+     */
+    public void readdir(long fh, String pathIfNoHandle, Dirs.Sink sink) {
+        Dirs.stream(pool.config().branches(), dirPath(fh, pathIfNoHandle), sink);
     }
 
     /** The pool path of an open directory (libfuse passes none with nopath). */
@@ -472,11 +471,9 @@ public final class UnionFs {
         return 0;
     }
 
-    /** d_ino for a readdir entry (OP-RD-02). */
-    public long direntIno(String dir, Dirs.Entry e) {
-        Config c = pool.config();
-        int mode = e.type() << 12;
-        return Inodes.calc(c.inodeCalc(), Paths.child(dir, e.name()), mode, e.dev(), e.ino());
+    /** d_ino for a readdir entry (OP-RD-02): {@code name} in pool directory {@code dir}. */
+    public long direntIno(String dir, String name, int type, long dev, long ino) {
+        return Inodes.calc(pool.config().inodeCalc(), Paths.child(dir, name), type << 12, dev, ino);
     }
 
     // ------------------------------------------------------------------ rename and link
