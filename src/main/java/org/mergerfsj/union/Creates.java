@@ -14,6 +14,7 @@ final class Creates {
 
     static int onAll(Config c, BranchFacts facts, Func f, String path, int uid, int gid, UnionFs.BranchOp op) {
         String parent = Paths.parent(path);
+        facts = new ParentFacts(facts, parent);
         try {
             Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, facts).get(0);
             List<Branch> dsts = Pool.policy(c, f).create(c.branches(), parent, facts, c.minFreeSpace());

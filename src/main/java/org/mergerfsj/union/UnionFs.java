@@ -283,8 +283,9 @@ public final class UnionFs {
         Config c = pool.config();
         String parent = Paths.parent(path);
         try {
-            Branch src = searchOne(c, Func.GETATTR, parent);
-            Branch dst = create(c, Func.CREATE, parent).get(0);
+            ParentFacts facts = new ParentFacts(facts(), parent);
+            Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, facts).get(0);
+            Branch dst = Pool.policy(c, Func.CREATE).create(c.branches(), parent, facts, c.minFreeSpace()).get(0);
             int r = ClonePath.clone(src, dst, parent, uid, gid);
             if (r < 0) return r;
             String full = dst.full(path);
