@@ -124,11 +124,16 @@ public final class Dirs {
         private int count;
 
         NameSet reset() {
-            if (count > 0) {
+            if (slots.length > 1 << 16 || arena.length > 4 << 20) { // a huge directory's arrays are not kept for the next listing
+                arena = new byte[64 * 1024];
+                slots = new int[1 << 12];
+                hashes = new int[1 << 12];
+                starts = new int[1 << 11];
+            } else if (count > 0) {
                 java.util.Arrays.fill(slots, 0);
-                count = 0;
-                used = 0;
             }
+            count = 0;
+            used = 0;
             return this;
         }
 
