@@ -1,7 +1,6 @@
 package org.mergerfsj.fuse;
 
 import com.kenai.jffi.MemoryIO;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.posix.Errno;
 import org.mergerfsj.posix.Posix;
@@ -19,26 +18,17 @@ import org.slf4j.LoggerFactory;
 final class DirCache {
     private static final Logger LOG = LoggerFactory.getLogger(DirCache.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
-    private static final LibFuse2 F = LibFuse2.INSTANCE;
 
     static final int FUSE_OPENDIR = 27;
     private static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3;
     private static final int OPEN_OUT = 16;        // struct fuse_open_out {fh, open_flags, padding}
-    private static final int CHAN_SIZE = 64, CH_SEND = 8;
 
-    private final Pointer se;
     private final int fd;
-    private final Pointer chan;
-    private final InitReply.Send hook = this::send;
-    private final Pointer hookCode;
+    private final SideChannel chan;
 
     DirCache(Pointer se, Pointer ch, int fd) {
-        this.se = se;
         this.fd = fd;
-        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(InitReply.Send.class, hook);
-        chan = Memory.allocateDirect(Posix.RT, CHAN_SIZE, true);
-        for (int i = 0; i < CHAN_SIZE; i += 8) chan.putLong(i, ch.getLong(i));
-        chan.putAddress(CH_SEND, hookCode.address());
+        this.chan = new SideChannel(se, ch, this::send);
     }
 
     static boolean isOpendir(long request) {
@@ -47,7 +37,7 @@ final class DirCache {
 
     /** Processes the OPENDIR request in {@code buf} (a worker's struct fuse_buf) through the flagging channel. */
     void process(Pointer buf) {
-        F.fuse_session_process_buf(se, buf, chan);
+        chan.process(buf);
     }
 
     private int send(long ch, long iov, long count) {

@@ -42,7 +42,8 @@ final class InitReply {
     static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
     static final int FUSE_CACHE_SYMLINKS = 1 << 23;
     // struct fuse_chan in libfuse 2.9: {op.receive, op.send, op.destroy, se, int fd, size_t bufsize, ...}
-    private static final int CH_SEND = 8, CH_FD = 32, CH_BUFSIZE = 40;
+    static final int CH_SEND = 8;
+    private static final int CH_FD = 32, CH_BUFSIZE = 40;
 
     public interface Send {
         @Delegate int call(long ch, long iov, long count);

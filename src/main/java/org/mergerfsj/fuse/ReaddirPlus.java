@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class ReaddirPlus {
     private static final Logger LOG = LoggerFactory.getLogger(ReaddirPlus.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
-    private static final LibFuse2 F = LibFuse2.INSTANCE;
 
     static final int FUSE_LOOKUP = 1, FUSE_FORGET = 2, FUSE_READDIR = 28, FUSE_READDIRPLUS = 44;
     /** INIT flags (fuse_init_in/out.flags). */
@@ -42,14 +41,9 @@ final class ReaddirPlus {
     private static final int DT_DIR = 4;
     private static final int NAME_MAX = 1024;      // FUSE_NAME_MAX
     private static final int FUSE_BUF = 40;        // struct fuse_buf
-    private static final int CHAN_SIZE = 64;       // struct fuse_chan in libfuse 2.9
-    private static final int CH_SEND = 8;
 
-    private final Pointer se;
     private final int fd;
-    private final Pointer chan;                    // the capturing channel
-    private final InitReply.Send hook = this::capture;
-    private final Pointer hookCode;
+    private final SideChannel chan;                // the capturing channel
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     /** After a LOOKUP shows that listed files are being stat'ed, first chunks carry every entry for this long. */
@@ -101,12 +95,8 @@ final class ReaddirPlus {
 
     /** A READDIRPLUS server for session {@code se} whose requests arrive on channel {@code ch}. */
     ReaddirPlus(Pointer se, Pointer ch, int fd) {
-        this.se = se;
         this.fd = fd;
-        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(InitReply.Send.class, hook);
-        chan = Memory.allocateDirect(Posix.RT, CHAN_SIZE, true);
-        for (int i = 0; i < CHAN_SIZE; i += 8) chan.putLong(i, ch.getLong(i));
-        chan.putAddress(CH_SEND, hookCode.address());
+        this.chan = new SideChannel(se, ch, this::capture);
     }
 
     static boolean isReaddirPlus(long request) {
@@ -253,7 +243,7 @@ final class ReaddirPlus {
         b.putAddress(16, s.req.address());
         b.putInt(24, -1);
         b.putLong(32, 0);
-        F.fuse_session_process_buf(se, b, chan);
+        chan.process(b);
     }
 
     /** The capturing channel's send: keeps libfuse's reply (header error and payload) for this thread. */

@@ -1,0 +1,35 @@
+package org.mergerfsj.fuse;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.mergerfsj.posix.Posix;
+
+/**
+ * A copy of libfuse's struct fuse_chan whose send operation is ours: requests processed on it reach the
+ * same session and libfuse state, but their replies go to {@code send} instead of straight to the device.
+ * {@link ReaddirPlus} captures replies this way, {@link DirCache} edits them before writing them.
+ */
+final class SideChannel {
+    private static final LibFuse2 F = LibFuse2.INSTANCE;
+    /** sizeof(struct fuse_chan) in libfuse 2.9: {op.receive, op.send, op.destroy, se, fd, bufsize, data, compat}. */
+    private static final int CHAN_SIZE = 64;
+
+    private final Pointer se;
+    private final Pointer chan;
+    private final InitReply.Send send; // referenced here so the closure outlives every call
+    private final Pointer sendCode;
+
+    SideChannel(Pointer se, Pointer ch, InitReply.Send send) {
+        this.se = se;
+        this.send = send;
+        this.sendCode = Posix.RT.getClosureManager().getClosurePointer(InitReply.Send.class, send);
+        chan = Memory.allocateDirect(Posix.RT, CHAN_SIZE, true);
+        for (int i = 0; i < CHAN_SIZE; i += 8) chan.putLong(i, ch.getLong(i));
+        chan.putAddress(InitReply.CH_SEND, sendCode.address());
+    }
+
+    /** Processes the request described by {@code fuseBuf} (a struct fuse_buf) on this channel. */
+    void process(Pointer fuseBuf) {
+        F.fuse_session_process_buf(se, fuseBuf, chan);
+    }
+}
