@@ -1,7 +1,7 @@
 """fuse_msg_size (OPT-28): the largest FUSE request in pages, negotiated with the kernel (FUSE_MAX_PAGES).
 
 libfuse2 alone caps reads and writes at 32 pages (128 KiB); mergerfs-j negotiates fuse_msg_size pages
-(default 256 = 1 MiB, as mergerfs 2.33.5) by rewriting libfuse's INIT reply (fuse/MaxPages.java). These
+(default 256 = 1 MiB, as mergerfs 2.33.5) by rewriting libfuse's INIT reply (fuse/InitReply.java). These
 tests look at the sizes the daemon really receives: with direct_io (cache.files=off) one 2 MiB write(2)
 reaches the daemon as FUSE write requests of at most fuse_msg_size pages, which its TRACE log records,
 and the data lands intact on the branch.

@@ -240,7 +240,7 @@ public final class FuseFs extends FuseStubFS {
         try {
             if (LOG.isTraceEnabled()) LOG.trace("getattr {}", path);
             // A lookup of a name over 1024 bytes (FUSE_NAME_MAX) was answered ENAMETOOLONG by the kernel while
-            // we spoke 7.19; with 7.28 negotiated (MaxPages) this kernel passes it on. Keep that answer (the
+            // we spoke 7.19; with 7.28+ negotiated (InitReply) this kernel passes it on. Keep that answer (the
             // search policy would say ENOENT). py:test_hostile.py
             if (path != null && path.length() - path.lastIndexOf('/') - 1 > FUSE_NAME_MAX) return -Errno.ENAMETOOLONG;
             enter();

@@ -9,23 +9,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rewrites libfuse2's INIT reply to ask for what libfuse2 cannot: 1 MiB requests and, with
- * {@code readdirplus=true}, READDIRPLUS (served by {@link ReaddirPlus}).
+ * Rewrites libfuse2's INIT reply to ask for what libfuse2 (protocol 7.19) cannot: 1 MiB requests,
+ * READDIRPLUS (served by {@link ReaddirPlus}), symlink caching, and clearing of suid/sgid/capabilities by
+ * the daemon (see {@link #killpriv()}).
  *
- * <p>Negotiates 1 MiB reads and writes (FUSE_MAX_PAGES, protocol 7.28) although libfuse2 speaks 7.19 and
- * caps requests at 128 KiB. mergerfs 2.33.5 does the same with its own libfuse (256 KiB reads, 1 MiB
- * writes seen with strace); with 128 KiB requests a sequential read needs twice and a write eight times
- * as many round trips.
+ * <p>1 MiB reads and writes (FUSE_MAX_PAGES, 7.28): libfuse2 caps requests at 128 KiB; mergerfs 2.33.5
+ * negotiates more with its own libfuse (256 KiB reads, 1 MiB writes seen with strace); with 128 KiB
+ * requests a sequential read needs twice and a write eight times as many round trips.
  *
  * <p>How: for the INIT request only, the channel's send operation (struct fuse_chan, first member
  * {@code op.send}) is replaced by {@link #send}, which rewrites libfuse's 24-byte {@code fuse_init_out}
- * as the 64-byte 7.28 one: minor 28, FUSE_MAX_PAGES with max_pages = fuse_msg_size (default 256),
- * max_write = max_pages pages when big writes were granted. The original send is put back right after. Claiming 7.28 adds no request format libfuse
- * cannot parse: the 7.20-7.28 features are either behind INIT flags we do not set (writeback cache,
- * parallel dirops, killpriv, ...; readdirplus only when {@link ReaddirPlus} answers it) or new opcodes (RENAME2 with flags, LSEEK, COPY_FILE_RANGE) that
- * libfuse answers ENOSYS, after which the kernel falls back to what it does for 7.19. Skipped (128 KiB
- * stays) when the kernel is older than 7.28 or libfuse's channel does not have the expected layout.
- * Workers must then read with buffers of at least {@link #buffer()} bytes.
+ * as the 64-byte one: minor 28 (33 when killpriv is granted), FUSE_MAX_PAGES with max_pages =
+ * fuse_msg_size (default 256) and max_write = max_pages pages when big writes were granted, plus the
+ * other flags asked for that the kernel offered. The original send is put back right after. Claiming
+ * 7.28 or 7.33 adds no request format libfuse cannot parse: the kernel changes request layouts only below
+ * 7.12 (fuse_adjust_compat); the 7.20-7.33 features are behind INIT flags we set only when we handle them
+ * (writeback cache, parallel dirops and others stay off), or new opcodes (RENAME2 with flags, LSEEK,
+ * COPY_FILE_RANGE) that libfuse answers ENOSYS, after which the kernel falls back, or new request fields
+ * libfuse ignores (open_flags, the KILL_SUIDGID bits). Nothing is rewritten when the kernel is older than
+ * 7.28 or libfuse's channel does not have the expected layout. Workers must read with buffers of at
+ * least {@link #buffer()} bytes.
  */
 final class InitReply {
     private static final Logger LOG = LoggerFactory.getLogger(InitReply.class);
