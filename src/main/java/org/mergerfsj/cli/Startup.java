@@ -217,10 +217,6 @@ final class Startup {
         }
     }
 
-    /**
-     * systemd readiness (Type=notify): READY=1 with our pid to $NOTIFY_SOCKET, if systemd gave us one. Sent
-     * only once the pool answers, so units ordered after this one see a live mount.
-     */
     /** Rounds of the pre-ready warm-up: enough calls for C1 to compile each hot method (200 invocations). */
     static final int WARM_UP_ROUNDS = 300;
 
@@ -253,6 +249,10 @@ final class Startup {
         }
     }
 
+    /**
+     * systemd readiness (Type=notify): READY=1 with our pid to $NOTIFY_SOCKET, if systemd gave us one. Sent
+     * only once the pool answers, so units ordered after this one see a live mount.
+     */
     static void notifyReady() {
         notify("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=mounted\n");
     }

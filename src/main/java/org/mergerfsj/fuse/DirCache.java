@@ -3,7 +3,6 @@ package org.mergerfsj.fuse;
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 import org.mergerfsj.posix.Errno;
-import org.mergerfsj.posix.Posix;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +18,6 @@ final class DirCache {
     private static final Logger LOG = LoggerFactory.getLogger(DirCache.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
-    static final int FUSE_OPENDIR = 27;
     private static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3;
     private static final int OPEN_OUT = 16;        // struct fuse_open_out {fh, open_flags, padding}
 
@@ -29,10 +27,6 @@ final class DirCache {
     DirCache(Pointer se, Pointer ch, int fd) {
         this.fd = fd;
         this.chan = new SideChannel(se, ch, this::send);
-    }
-
-    static boolean isOpendir(long request) {
-        return IO.getInt(request + 4) == FUSE_OPENDIR;
     }
 
     /** Processes the OPENDIR request in {@code buf} (a worker's struct fuse_buf) through the flagging channel. */
@@ -46,8 +40,7 @@ final class DirCache {
                 long out = IO.getLong(iov + 16);
                 IO.putInt(out + 8, IO.getInt(out + 8) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
             }
-            long r = FuseMount.Sys.LIB.writev(fd, iov, (int) count);
-            return r < 0 ? -Posix.errno() : 0;
+            return Wire.writev(fd, iov, (int) count);
         } catch (Throwable t) {
             LOG.error("sending an OPENDIR reply failed", t);
             return -Errno.EIO;

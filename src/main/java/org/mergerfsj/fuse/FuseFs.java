@@ -554,9 +554,9 @@ public final class FuseFs extends FuseStubFS {
             long st = DIRENT_STAT.get().address();
             // without use_ino libfuse replaces d_ino with its own node ids: don't hash for nothing
             boolean useIno = fs.pool().config().useIno();
-            String dir = useIno ? fs.dirPath(fh, str(p)) : null;
+            String dir = fs.dirPath(fh, str(p)); // libfuse passes no path (nopath): the handle has it
             IO.putLong(st + org.mergerfsj.posix.Stat.OFF_INO, 0);
-            fs.readdir(fh, dir != null ? dir : str(p), (name, len, type, ino, dev, branch) -> {
+            fs.readdir(dir, (name, len, type, ino, dev, branch) -> {
                 IO.putInt(st + org.mergerfsj.posix.Stat.OFF_MODE, type << 12);
                 if (useIno) {
                     IO.putLong(st + org.mergerfsj.posix.Stat.OFF_INO,

@@ -144,9 +144,9 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
-        init = InitReply.forChannel(ch, devFd, bufSize, features, !Boolean.getBoolean("mergerfsj.noKillpriv"));
+        init = InitReply.forChannel(se, ch, devFd, bufSize, features, !Boolean.getBoolean("mergerfsj.noKillpriv"));
         if (init != null) {
-            // the channel is the struct these rely on (checked by forChannel)
+            // the channel is the struct side channels rely on (checked by forChannel)
             if (features.readdirplus()) plus = new ReaddirPlus(se, ch, devFd);
             dirCache = new DirCache(se, ch, devFd);
             bufSize = Math.max(bufSize, init.buffer());
@@ -205,18 +205,18 @@ public final class FuseMount implements AutoCloseable {
                     break;
                 }
                 if (nowIdle == 0) markDry();
-                Pointer chan = Pointer.wrap(RT, chp.getAddress(0));
-                if (plus != null && ReaddirPlus.isReaddirPlus(mem.address())) {
-                    plus.handle(mem.address());
-                } else if (plus != null && ReaddirPlus.isLookup(mem.address())) {
-                    plus.noteLookup(mem.address());
-                    F.fuse_session_process_buf(se, buf, chan);
-                } else if (dirCache != null && DirCache.isOpendir(mem.address()) && fs.cacheReaddir()) {
+                long req = mem.address();
+                // side channels exist only with init; without it nothing beyond libfuse is served
+                int op = init != null ? Wire.opcode(req) : 0;
+                if (op == Wire.READDIRPLUS && plus != null) {
+                    plus.handle(req);
+                } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
                     dirCache.process(buf);
-                } else if (init != null && InitReply.isInit(mem)) {
-                    init.processInit(mem, () -> F.fuse_session_process_buf(se, buf, chan));
+                } else if (op == Wire.INIT) {
+                    init.processInit(req, buf);
                 } else {
-                    F.fuse_session_process_buf(se, buf, chan);
+                    if (op == Wire.LOOKUP && plus != null) plus.noteLookup(req);
+                    F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
                 }
                 if (retire()) {
                     retired = true;

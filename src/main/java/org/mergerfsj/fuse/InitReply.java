@@ -2,26 +2,23 @@ package org.mergerfsj.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.Delegate;
 import org.mergerfsj.posix.Errno;
-import org.mergerfsj.posix.Posix;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Rewrites libfuse2's INIT reply to ask for what libfuse2 (protocol 7.19) cannot: 1 MiB requests,
  * READDIRPLUS (served by {@link ReaddirPlus}), symlink caching, and clearing of suid/sgid/capabilities by
- * the daemon (see {@link #killpriv()}).
+ * the daemon (see writeInit).
  *
  * <p>1 MiB reads and writes (FUSE_MAX_PAGES, 7.28): libfuse2 caps requests at 128 KiB; mergerfs 2.33.5
  * negotiates more with its own libfuse (256 KiB reads, 1 MiB writes seen with strace); with 128 KiB
  * requests a sequential read needs twice and a write eight times as many round trips.
  *
- * <p>How: for the INIT request only, the channel's send operation (struct fuse_chan, first member
- * {@code op.send}) is replaced by {@link #send}, which rewrites libfuse's 24-byte {@code fuse_init_out}
- * as the 64-byte one: minor 28 (33 when killpriv is granted), FUSE_MAX_PAGES with max_pages =
+ * <p>How: the INIT request is processed on a {@link SideChannel} whose send is {@link #send}, which
+ * rewrites libfuse's 24-byte {@code fuse_init_out} as the 64-byte one: minor 28 (33 when killpriv is granted), FUSE_MAX_PAGES with max_pages =
  * fuse_msg_size (default 256) and max_write = max_pages pages when big writes were granted, plus the
- * other flags asked for that the kernel offered. The original send is put back right after. Claiming
+ * other flags asked for that the kernel offered. Claiming
  * 7.28 or 7.33 adds no request format libfuse cannot parse: the kernel changes request layouts only below
  * 7.12 (fuse_adjust_compat); the 7.20-7.33 features are behind INIT flags we set only when we handle them
  * (writeback cache, parallel dirops and others stay off), or new opcodes (RENAME2 with flags, LSEEK,
@@ -34,78 +31,53 @@ final class InitReply {
     private static final Logger LOG = LoggerFactory.getLogger(InitReply.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
-    static final int FUSE_INIT = 26;
     /** libfuse2's own limit: 128 KiB requests. */
     static final int LIBFUSE_PAGES = 32;
 
-    private static final int IN_HEADER = 40;       // struct fuse_in_header
-    private static final int OUT_HEADER = 16;      // struct fuse_out_header {len, error, unique}
+    private static final int IN_HEADER = Wire.IN_HEADER, OUT_HEADER = Wire.OUT_HEADER;
     private static final int INIT_OUT_719 = 24, INIT_OUT_728 = 64;
     private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
     static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
     static final int FUSE_CACHE_SYMLINKS = 1 << 23;
-    // struct fuse_chan in libfuse 2.9: {op.receive, op.send, op.destroy, se, int fd, size_t bufsize, ...}
-    static final int CH_SEND = 8;
-    private static final int CH_FD = 32, CH_BUFSIZE = 40;
-
-    public interface Send {
-        @Delegate int call(long ch, long iov, long count);
-    }
-
-    private final Pointer ch;
+    private final SideChannel chan;
     private final int fd;
     private final int pages;
     private final boolean readdirplus;
     private final boolean cacheSymlinks;
     private final boolean killpriv;
-    private volatile boolean plusGranted, killprivGranted;
-    private final Send hook = this::send;
-    private final Pointer hookCode;
-    private volatile int kernelMinor, kernelFlags;
-    private volatile boolean negotiated;
+    private boolean plusGranted, killprivGranted, negotiated;
+    private int kernelMinor, kernelFlags;
 
-    private InitReply(Pointer ch, int fd, FuseMount.Features f, boolean killpriv) {
-        this.ch = ch;
+    private InitReply(Pointer se, Pointer ch, int fd, FuseMount.Features f, boolean killpriv) {
+        this.chan = new SideChannel(se, ch, this::send);
         this.fd = fd;
         this.pages = Math.min(f.msgPages(), 256);
         this.readdirplus = f.readdirplus();
         this.cacheSymlinks = f.cacheSymlinks();
         this.killpriv = killpriv;
-        this.hookCode = Posix.RT.getClosureManager().getClosurePointer(Send.class, hook);
     }
 
     /**
-     * For the features asked for and killpriv (see {@link #killpriv()}). Null when libfuse's channel does
+     * For the features asked for and killpriv (see writeInit). Null when libfuse's channel does
      * not look like the struct this relies on; nothing beyond 7.19 is negotiated then.
      */
-    static InitReply forChannel(Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv) {
-        if (!channelLooksRight(ch, fd, bufsize)) {
+    static InitReply forChannel(Pointer se, Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv) {
+        if (!SideChannel.looksRight(ch, fd, bufsize)) {
             LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus, no killpriv");
             return null;
         }
-        return new InitReply(ch, fd, f, killpriv);
+        return new InitReply(se, ch, fd, f, killpriv);
     }
 
-    /** Whether {@code ch} is libfuse 2.9's struct fuse_chan as this package expects it (fd, bufsize, send). */
-    static boolean channelLooksRight(Pointer ch, int fd, long bufsize) {
-        return ch.getInt(CH_FD) == fd && ch.getLong(CH_BUFSIZE) == bufsize && ch.getAddress(CH_SEND) != 0;
-    }
-
-    static boolean isInit(Pointer request) {
-        return request.getInt(4) == FUSE_INIT;
-    }
-
-    /** Processes the INIT request in {@code request} with the send hook installed. */
-    void processInit(Pointer request, Runnable process) {
-        kernelMinor = request.getInt(IN_HEADER + 4);
-        kernelFlags = request.getInt(IN_HEADER + 12);
-        long original = ch.getAddress(CH_SEND);
-        ch.putAddress(CH_SEND, hookCode.address());
-        try {
-            process.run();
-        } finally {
-            ch.putAddress(CH_SEND, original);
-        }
+    /**
+     * Processes the INIT request at {@code request}, described by the worker's struct fuse_buf {@code buf}.
+     * INIT is the connection's first request and the kernel sends no other until it is answered, so the
+     * fields below are written and read by this one thread.
+     */
+    void processInit(long request, Pointer buf) {
+        kernelMinor = IO.getInt(request + IN_HEADER + 4);
+        kernelFlags = IO.getInt(request + IN_HEADER + 12);
+        chan.process(buf);
         LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}", kernelMinor,
                 negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted);
     }
@@ -119,33 +91,14 @@ final class InitReply {
         return pages > LIBFUSE_PAGES ? maxWrite() + 4096L : 0;
     }
 
-    /**
-     * Whether the daemon kills suid/sgid and file capabilities itself (FUSE_HANDLE_KILLPRIV and _V2,
-     * protocol 7.33). Without it the kernel asks for security.capability before every write (FUSE does not
-     * trust S_NOSEC otherwise) and for the attributes before every chown, to work out what to clear: two
-     * round trips mergerfs-j does not need, because every write, truncate, open(O_TRUNC) and chown runs on
-     * the branch with the caller's fsuid, fsgid and groups (root's capabilities dropped for anyone else),
-     * so the branch filesystem clears exactly what the kernel would have: suid, and sgid with group exec,
-     * when the caller lacks CAP_FSETID; security.capability on every write; both on every chown.
-     * {@code -Dmergerfsj.noKillpriv=true} turns it off (diagnostics).
-     */
-    boolean killpriv() {
-        return killprivGranted;
-    }
-
-    /** Whether the kernel agreed to send READDIRPLUS (known once INIT is answered). */
-    boolean readdirplus() {
-        return plusGranted;
-    }
-
-    /** Replaces libfuse's writev of the INIT reply. Any other reply is written unchanged. */
+    /** Writes libfuse's INIT reply, rewritten; an error reply goes out unchanged. */
     private int send(long chAddr, long iov, long count) {
         try {
             if (count == 2 && kernelMinor >= 28 && IO.getLong(iov + 8) == OUT_HEADER && IO.getLong(iov + 24) == INIT_OUT_719) {
                 long hdr = IO.getLong(iov), arg = IO.getLong(iov + 16);
                 if (IO.getInt(hdr + 4) == 0) return writeInit(hdr, arg);
             }
-            return write(iov, (int) count);
+            return Wire.writev(fd, iov, (int) count);
         } catch (Throwable t) {
             LOG.error("sending the INIT reply failed", t);
             return -Errno.EIO;
@@ -171,7 +124,14 @@ final class InitReply {
             boolean wantPlus = readdirplus && (kernelFlags & ReaddirPlus.FUSE_DO_READDIRPLUS) != 0;
             if (wantPlus) flags |= plus & kernelFlags;
             if (cacheSymlinks) flags |= FUSE_CACHE_SYMLINKS & kernelFlags;
-            // See killpriv(): 7.33 only adds request fields libfuse2 ignores (open_flags, KILL_SUIDGID bits)
+            // The daemon kills suid/sgid and file capabilities itself (FUSE_HANDLE_KILLPRIV and _V2, 7.33).
+            // Without it the kernel asks for security.capability before every write (FUSE does not trust
+            // S_NOSEC otherwise) and for the attributes before every chown, to work out what to clear: two
+            // round trips not needed here, because every write, truncate, open(O_TRUNC) and chown runs on the
+            // branch with the caller's fsuid, fsgid and groups (root's capabilities dropped for anyone else),
+            // so the branch filesystem clears exactly what the kernel would have: suid, and sgid with group
+            // exec, when the caller lacks CAP_FSETID; security.capability on every write; both on chown.
+            // -Dmergerfsj.noKillpriv=true turns it off (diagnostics).
             boolean wantKill = killpriv && kernelMinor >= 33 && (kernelFlags & FUSE_HANDLE_KILLPRIV_V2) != 0;
             if (wantKill) {
                 IO.putInt(out + 4, 33);
@@ -182,7 +142,7 @@ final class InitReply {
             IO.putLong(vec + 8, OUT_HEADER);
             IO.putLong(vec + 16, out);
             IO.putLong(vec + 24, INIT_OUT_728);
-            int r = write(vec, 2);
+            int r = Wire.writev(fd, vec, 2);
             negotiated = r == 0;
             plusGranted = negotiated && wantPlus;
             killprivGranted = negotiated && wantKill;
@@ -190,14 +150,5 @@ final class InitReply {
         } finally {
             IO.freeMemory(mem);
         }
-    }
-
-    private int write(long iov, int count) {
-        long r = FuseMount.Sys.LIB.writev(fd, iov, count);
-        if (r < 0) {
-            int e = Posix.errno();
-            return -e;
-        }
-        return 0;
     }
 }

@@ -31,11 +31,10 @@ final class ReaddirPlus {
     private static final Logger LOG = LoggerFactory.getLogger(ReaddirPlus.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
-    static final int FUSE_LOOKUP = 1, FUSE_FORGET = 2, FUSE_READDIR = 28, FUSE_READDIRPLUS = 44;
     /** INIT flags (fuse_init_in/out.flags). */
     static final int FUSE_DO_READDIRPLUS = 1 << 13, FUSE_READDIRPLUS_AUTO = 1 << 14;
 
-    private static final int IN_HEADER = 40, OUT_HEADER = 16, READ_IN = 40, FORGET_IN = 8;
+    private static final int IN_HEADER = Wire.IN_HEADER, OUT_HEADER = Wire.OUT_HEADER, READ_IN = 40, FORGET_IN = 8;
     private static final int ENTRY_OUT = 128;      // struct fuse_entry_out (7.9+)
     private static final int DIRENT = 24;          // struct fuse_dirent without the name (ino, off, namelen, type)
     private static final int DT_DIR = 4;
@@ -99,21 +98,17 @@ final class ReaddirPlus {
         this.chan = new SideChannel(se, ch, this::capture);
     }
 
-    static boolean isReaddirPlus(long request) {
-        return IO.getInt(request + 4) == FUSE_READDIRPLUS;
-    }
-
     /** Serves the READDIRPLUS request at {@code request} (a worker's receive buffer). */
     void handle(long request) {
         Scratch s = scratch.get();
-        long unique = IO.getLong(request + 8);
+        long unique = Wire.unique(request);
         int size = IO.getInt(request + IN_HEADER + 16);
         try {
             // 1. the same read as a READDIR
             long rq = s.req.address();
             IO.copyMemory(request, rq, IN_HEADER + READ_IN);
             IO.putInt(rq, IN_HEADER + READ_IN);
-            IO.putInt(rq + 4, FUSE_READDIR);
+            IO.putInt(rq + 4, Wire.READDIR);
             replay(s, IN_HEADER + READ_IN);
             if (!s.replied) {
                 reply(s, unique, -Errno.EIO, 0);
@@ -126,8 +121,7 @@ final class ReaddirPlus {
             Buf dir = s.got; // keep the listing; lookups capture into the other buffer
             s.got = s.dir;
             s.dir = dir;
-            long node = IO.getLong(request + 16), offset = IO.getLong(request + IN_HEADER + 8);
-            boolean all = offset != 0 || System.nanoTime() - fullUntil < 0;
+            boolean all = IO.getLong(request + IN_HEADER + 8) != 0 || System.nanoTime() - fullUntil < 0;
             build(s, request, unique, size, dir.addr, s.gotLen, all);
         } catch (Throwable t) {
             LOG.error("readdirplus failed", t);
@@ -146,10 +140,9 @@ final class ReaddirPlus {
      * {@code rm -r} of small directories), which turns full first chunks on.
      */
     void noteLookup(long request) {
-        long name = request + IN_HEADER;
-        int len = (int) IO.indexOf(name, (byte) 0, NAME_MAX + 1);
-        if (len <= 0) return;
-        long key = key(IO.getLong(request + 16), name, len);
+        int len = Wire.len(request) - IN_HEADER - 1; // the name and its NUL follow the header
+        if (len <= 0 || len > NAME_MAX) return;
+        long key = key(Wire.nodeid(request), request + IN_HEADER, len);
         if (sentBare[(int) key & (sentBare.length - 1)] == key) fullUntil = System.nanoTime() + FULL_NANOS;
     }
 
@@ -158,10 +151,6 @@ final class ReaddirPlus {
         long h = 0xcbf29ce484222325L ^ dir;
         for (int i = 0; i < len; i++) h = (h ^ (IO.getByte(name + i) & 0xff)) * 0x100000001b3L;
         return h | 1;
-    }
-
-    static boolean isLookup(long request) {
-        return IO.getInt(request + 4) == FUSE_LOOKUP;
     }
 
     private void build(Scratch s, long request, long unique, int size, long dir, int dirLen, boolean all) {
@@ -180,7 +169,7 @@ final class ReaddirPlus {
                 if (isDot(d + DIRENT, namelen)) {
                     // no attributes: the kernel ignores them for "." and ".."
                 } else if (!all && IO.getInt(d + 20) != DT_DIR) {
-                    long key = key(IO.getLong(request + 16), d + DIRENT, namelen);
+                    long key = key(Wire.nodeid(request), d + DIRENT, namelen);
                     sentBare[(int) key & (sentBare.length - 1)] = key;
                 } else {
                     long node = lookup(s, request, d + DIRENT, namelen);
@@ -197,7 +186,7 @@ final class ReaddirPlus {
             }
             // logged before the reply, so the line is in the log by the time the caller has its answer
             if (LOG.isTraceEnabled()) {
-                LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", IO.getLong(request + 16),
+                LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", Wire.nodeid(request),
                         IO.getLong(request + IN_HEADER + 8), size, entries, nodes, all ? "" : " (directories only)");
             }
             r = reply(s, unique, 0, p - OUT_HEADER);
@@ -214,7 +203,7 @@ final class ReaddirPlus {
         long rq = s.req.address();
         IO.copyMemory(request, rq, IN_HEADER);
         IO.putInt(rq, IN_HEADER + namelen + 1);
-        IO.putInt(rq + 4, FUSE_LOOKUP);
+        IO.putInt(rq + 4, Wire.LOOKUP);
         IO.copyMemory(name, rq + IN_HEADER, namelen);
         IO.putByte(rq + IN_HEADER + namelen, (byte) 0);
         replay(s, IN_HEADER + namelen + 1);
@@ -227,7 +216,7 @@ final class ReaddirPlus {
         long rq = s.req.address();
         IO.copyMemory(request, rq, IN_HEADER);
         IO.putInt(rq, IN_HEADER + FORGET_IN);
-        IO.putInt(rq + 4, FUSE_FORGET);
+        IO.putInt(rq + 4, Wire.FORGET);
         IO.putLong(rq + 16, node);
         IO.putLong(rq + IN_HEADER, 1);
         replay(s, IN_HEADER + FORGET_IN);
@@ -278,8 +267,7 @@ final class ReaddirPlus {
         IO.putLong(out + 8, unique);
         IO.putLong(iov, out);
         IO.putLong(iov + 8, total);
-        long r = FuseMount.Sys.LIB.writev(fd, iov, 1);
-        return r < 0 ? -Posix.errno() : 0;
+        return Wire.writev(fd, iov, 1);
     }
 
     private static boolean isDot(long name, int len) {

@@ -12,15 +12,26 @@ import org.mergerfsj.posix.Posix;
 final class Creates {
     private Creates() {}
 
+    /** Where a new entry under {@code parent} goes: the clone source (func.getattr) and the create policy's branches. */
+    record Placement(Branch src, List<Branch> dsts) {}
+
+    /**
+     * Both questions ask whether the parent exists on each branch; {@link ParentFacts} answers the second
+     * from the first (one lstat per branch, where 2.33.5 makes two).
+     */
+    static Placement place(Config c, BranchFacts facts, Func f, String parent) throws PolicyException {
+        BranchFacts once = new ParentFacts(facts, parent);
+        Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, once).get(0);
+        return new Placement(src, Pool.policy(c, f).create(c.branches(), parent, once, c.minFreeSpace()));
+    }
+
     static int onAll(Config c, BranchFacts facts, Func f, String path, int uid, int gid, UnionFs.BranchOp op) {
         String parent = Paths.parent(path);
-        facts = new ParentFacts(facts, parent);
         try {
-            Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, facts).get(0);
-            List<Branch> dsts = Pool.policy(c, f).create(c.branches(), parent, facts, c.minFreeSpace());
+            Placement at = place(c, facts, f, parent);
             Errors.AnySuccessLastError e = new Errors.AnySuccessLastError();
-            for (Branch dst : dsts) {
-                int r = ClonePath.clone(src, dst, parent, uid, gid);
+            for (Branch dst : at.dsts()) {
+                int r = ClonePath.clone(at.src(), dst, parent, uid, gid);
                 if (r >= 0) r = op.apply(dst.full(path));
                 e.add(r);
             }

@@ -1,6 +1,5 @@
 package org.mergerfsj.union;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.Memory;
@@ -81,22 +80,6 @@ public final class Dirs {
             for (int fd : fds) if (fd >= 0) Posix.close(fd);
         }
     }
-
-    /** Collects a listing as records (tests and tools; the daemon streams). */
-    public static List<Entry> list(List<Branch> branches, String dir) {
-        List<Entry> out = new ArrayList<>();
-        stream(branches, dir, (name, len, type, ino, dev, b) -> {
-            out.add(new Entry(name(name, len), type, ino, dev, b));
-            return true;
-        });
-        return out;
-    }
-
-    /**
-     * One entry: name (ISO-8859-1 chars = bytes), d_type, d_ino on its branch, the st_dev of the branch
-     * directory it was read from (what 2.33.5 feeds the inode hash, OP-RD-02), and that branch.
-     */
-    public record Entry(String name, int type, long ino, long dev, Branch branch) {}
 
     /** A streamed name as a String (bytes as ISO-8859-1 chars). */
     public static String name(long addr, int len) {

@@ -6,7 +6,6 @@ import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.CacheFiles;
 import org.mergerfsj.config.Config;
 import org.mergerfsj.config.Func;
-import org.mergerfsj.policy.Policy;
 import org.mergerfsj.policy.PolicyException;
 import org.mergerfsj.posix.Creds;
 import org.mergerfsj.posix.Errno;
@@ -47,10 +46,6 @@ public final class UnionFs {
 
     private List<Branch> action(Config c, Func f, String path) throws PolicyException {
         return Pool.policy(c, f).action(c.branches(), path, facts());
-    }
-
-    private List<Branch> create(Config c, Func f, String parent) throws PolicyException {
-        return Pool.policy(c, f).create(c.branches(), parent, facts(), c.minFreeSpace());
     }
 
     private long ino(Config c, String path, Pointer st) {
@@ -283,10 +278,9 @@ public final class UnionFs {
         Config c = pool.config();
         String parent = Paths.parent(path);
         try {
-            ParentFacts facts = new ParentFacts(facts(), parent);
-            Branch src = Pool.policy(c, Func.GETATTR).search(c.branches(), parent, facts).get(0);
-            Branch dst = Pool.policy(c, Func.CREATE).create(c.branches(), parent, facts, c.minFreeSpace()).get(0);
-            int r = ClonePath.clone(src, dst, parent, uid, gid);
+            Creates.Placement at = Creates.place(c, facts(), Func.CREATE, parent);
+            Branch dst = at.dsts().get(0);
+            int r = ClonePath.clone(at.src(), dst, parent, uid, gid);
             if (r < 0) return r;
             String full = dst.full(path);
             int fd = Posix.open(full, writebackFlags(c, flags) | Posix.O_CREAT, applyUmask(full, mode, umask));
@@ -453,12 +447,12 @@ public final class UnionFs {
     }
 
     /**
-     * Streams the merged listing of an open directory to {@code sink}. libfuse calls this once per open
-     * handle (and again after a rewind to offset 0) and serves the kernel's reads by offset from what it
-     * collected: the snapshot of OP-RD-04.
+     * Streams the merged listing of pool directory {@code dir} to {@code sink}. libfuse calls readdir once
+     * per open handle (and again after a rewind to offset 0) and serves the kernel's reads by offset from
+     * what it collected: the snapshot of OP-RD-04.
      */
-    public void readdir(long fh, String pathIfNoHandle, Dirs.Sink sink) {
-        Dirs.stream(pool.config().branches(), dirPath(fh, pathIfNoHandle), sink);
+    public void readdir(String dir, Dirs.Sink sink) {
+        Dirs.stream(pool.config().branches(), dir, sink);
     }
 
     /** The pool path of an open directory (libfuse passes none with nopath). */

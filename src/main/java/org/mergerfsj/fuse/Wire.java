@@ -1,0 +1,40 @@
+package org.mergerfsj.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import org.mergerfsj.posix.Posix;
+
+/** The FUSE kernel protocol as this package reads and writes it besides libfuse: headers, opcodes, replies. */
+final class Wire {
+    private Wire() {}
+
+    private static final MemoryIO IO = MemoryIO.getInstance();
+
+    /** sizeof struct fuse_in_header {len, opcode, unique, nodeid, uid, gid, pid, padding}. */
+    static final int IN_HEADER = 40;
+    /** sizeof struct fuse_out_header {len, error, unique}. */
+    static final int OUT_HEADER = 16;
+
+    static final int LOOKUP = 1, FORGET = 2, INIT = 26, OPENDIR = 27, READDIR = 28, READDIRPLUS = 44;
+
+    static int len(long request) {
+        return IO.getInt(request);
+    }
+
+    static int opcode(long request) {
+        return IO.getInt(request + 4);
+    }
+
+    static long unique(long request) {
+        return IO.getLong(request + 8);
+    }
+
+    static long nodeid(long request) {
+        return IO.getLong(request + 16);
+    }
+
+    /** Writes a reply (an iovec array of {@code count} entries) to the FUSE device: 0 or -errno. */
+    static int writev(int fd, long iov, int count) {
+        long r = FuseMount.Sys.LIB.writev(fd, iov, count);
+        return r < 0 ? -Posix.errno() : 0;
+    }
+}
