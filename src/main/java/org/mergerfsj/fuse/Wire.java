@@ -15,6 +15,7 @@ final class Wire {
     static final int OUT_HEADER = 16;
 
     static final int LOOKUP = 1, FORGET = 2, INIT = 26, OPENDIR = 27, READDIR = 28, READDIRPLUS = 44;
+    static final int RELEASE = 18, INTERRUPT = 36, RELEASEDIR = 29, BATCH_FORGET = 42;
 
     static int len(long request) {
         return IO.getInt(request);
@@ -26,6 +27,17 @@ final class Wire {
 
     static long unique(long request) {
         return IO.getLong(request + 8);
+    }
+
+    /** The calling thread's id (the kernel's pid of the task that made the request; 0 for its own). */
+    static int pid(long request) {
+        return IO.getInt(request + 32);
+    }
+
+    /** Requests the kernel sends without anyone waiting on the reply (or with no reply at all). */
+    static boolean background(int opcode) {
+        return opcode == FORGET || opcode == BATCH_FORGET || opcode == RELEASE || opcode == RELEASEDIR
+                || opcode == INTERRUPT;
     }
 
     static long nodeid(long request) {
