@@ -413,6 +413,29 @@ def test_xattr_read_from_first_branch(make_pool):
     assert "user.only2" not in os.listxattr(pool.p("f"))
 
 
+def test_xattr_ff_finds_the_first_branch_that_has_the_path(make_pool):
+    # ff's getxattr tries lgetxattr branch by branch (no lstat first): a branch without the path (or
+    # without its parent directory) is skipped, the first one with it answers, value or ENODATA
+    pool = make_pool(branch_setup=_setup((2, "only3", b"x"), (1, "d", None), (2, "d", None), (2, "d/g", b"g"),
+                                         (1, "both", b"1"), (2, "both", b"2")))
+    os.setxattr(pool.b(2, "only3"), "user.v", b"three")
+    os.setxattr(pool.b(2, "d/g"), "user.v", b"deep")
+    os.setxattr(pool.b(2, "both"), "user.v", b"two")
+    assert os.getxattr(pool.p("only3"), "user.v") == b"three"
+    assert os.getxattr(pool.p("d/g"), "user.v") == b"deep"
+    assert errno_of(os.getxattr, pool.p("both"), "user.v") == errno.ENODATA   # b2 has the path
+    assert errno_of(os.getxattr, pool.p("only3"), "user.none") == errno.ENODATA
+    # a buffer too small for the value: ERANGE from the branch that has it
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(2)
+    assert libc.lgetxattr(pool.p("only3").encode(), b"user.v", buf, 2) == -1
+    assert ctypes.get_errno() == errno.ERANGE
+    assert libc.lgetxattr(pool.p("only3").encode(), b"user.v", None, 0) == 5   # size query
+    os.unlink(pool.b(2, "only3"))
+    assert errno_of(os.getxattr, pool.p("only3"), "user.v") == errno.ENOENT
+
+
 # ---------------------------------------------------------------------------------------------
 # special files, statfs
 

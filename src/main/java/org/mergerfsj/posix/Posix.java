@@ -38,10 +38,13 @@ public final class Posix {
         return r == -1 ? -errno() : r;
     }
 
+    @SuppressWarnings("deprecation")
     public static byte[] path(String s) {
         int n = s.length();
         byte[] b = new byte[n + 1];
-        for (int i = 0; i < n; i++) b[i] = (byte) s.charAt(i);
+        // the low byte of each char: names are ISO-8859-1 strings (one char per byte), and for those this
+        // is one array copy where a charAt loop cost 0.7 % of the daemon's samples in an ls -l
+        s.getBytes(0, n, b, 0);
         return b;
     }
 

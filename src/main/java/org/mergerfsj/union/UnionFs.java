@@ -508,11 +508,36 @@ public final class UnionFs {
         if (gate != 0) return gate;
         try {
             if (name.startsWith(ControlFile.PREFIX)) return control.fileInfo(c, path, name, out, size);
+            if ("ff".equals(c.policy(Func.GETXATTR))) {
+                int r = firstGetxattr(c.branches(), path, name, out, size);
+                if (r != NOT_DECIDED) return r;
+            }
             Branch b = searchOne(c, Func.GETXATTR, path);
             return (int) Posix.check(Posix.C.lgetxattr(Posix.path(b.full(path)), Posix.path(name), out, size));
         } catch (PolicyException e) {
             return -e.errno();
         }
+    }
+
+    private static final int NOT_DECIDED = Integer.MIN_VALUE;
+
+    /**
+     * ff's getxattr without its lstat (the default; ls -l asks two attributes of every file): lgetxattr on
+     * each branch in order. ENOENT and ENOTDIR mean ff's lstat would fail there too, so the next branch is
+     * tried; a value or ENODATA/ERANGE/ENOTSUP means the path exists there, so this is ff's branch. Any other error
+     * (EACCES on the way, say) is left to the policy, which skips such a branch.
+     */
+    private static int firstGetxattr(List<Branch> branches, String path, String name, Pointer out, long size) {
+        byte[] attr = Posix.path(name);
+        for (int i = 0, n = branches.size(); i < n; i++) {
+            long r = Posix.C.lgetxattr(Posix.path(branches.get(i).full(path)), attr, out, size);
+            if (r >= 0) return (int) r;
+            int e = Posix.errno();
+            if (e == Errno.ENOENT || e == Errno.ENOTDIR) continue;
+            if (e == Errno.ENODATA || e == Errno.ERANGE || e == Errno.ENOTSUP) return -e;
+            return NOT_DECIDED;
+        }
+        return -Errno.ENOENT;
     }
 
     public int listxattr(String path, Pointer out, long size) {
