@@ -41,6 +41,26 @@ def test_returns_only_when_the_pool_is_live(scratch):
     assert du.pid_alive(pid) and pid not in (os.getpid(),)
 
 
+def test_background_daemon_does_not_keep_its_start_directory_busy(scratch):
+    # started from inside a branch disk's directory, the daemon must not hold it as its cwd (as
+    # fuse_daemonize chdirs to /), or that disk could not be unmounted while the pool runs
+    r = du.run([du.LAUNCHER, scratch.spec, scratch.mnt], cwd=scratch.branches[0])
+    assert r.returncode == 0, r.stderr
+    pid = du.daemon_pid(scratch.mnt)
+    scratch.pids.append(pid)
+    assert os.readlink("/proc/%d/cwd" % pid) == "/"
+    du.unmount(scratch.mnt)
+    assert du.wait_until(lambda: not du.pid_alive(pid))
+    # relative paths given on the command line were resolved against the start directory
+    r = du.run([du.LAUNCHER, ".:" + scratch.branches[1], "../mnt"], cwd=scratch.branches[0])
+    assert r.returncode == 0, r.stderr
+    pid = du.daemon_pid(scratch.mnt)
+    scratch.pids.append(pid)
+    assert os.readlink("/proc/%d/cwd" % pid) == "/"
+    branches = du.getxattr(os.path.join(scratch.mnt, ".mergerfs"), "user.mergerfs.branches")
+    assert branches.split(":") == [b + "=RW" for b in scratch.branches], branches
+
+
 @pytest.mark.parametrize("case", ["unknown option", "bad value", "missing mountpoint", "no existing branch"])
 def test_start_errors_exit_1_with_the_reason_and_mount_nothing(scratch, case):
     spec, mnt, opts = scratch.spec, scratch.mnt, []

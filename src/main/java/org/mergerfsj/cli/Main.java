@@ -174,6 +174,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         static int run(Config cfg, boolean foreground) {
             String status = System.getenv("MERGERFSJ_STATUS");
             Logging.configure(cfg.logLevel(), foreground || status == null);
+            // In the background, leave the directory we were started from, as fuse_daemonize does: a daemon
+            // started from inside /mnt/disk1 would otherwise keep that disk busy (umount: target is busy)
+            // for as long as the pool runs. Every path is absolute by now (Java resolves against user.dir).
+            if (status != null && Posix.C.chdir(Posix.path("/")) != 0) LOG.warn("cannot change directory to /");
             Posix.C.umask(0);
             Posix.C.setpriority(0, 0, -10);
             raiseLimits();

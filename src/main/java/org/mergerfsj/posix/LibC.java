@@ -74,6 +74,8 @@ public interface LibC {
     int getgrouplist(@In byte[] user, int group, @Out int[] groups, IntByReference ngroups);
     int setpriority(int which, int who, int prio);
     @IgnoreError int umask(int mask);
+
+    int chdir(@In byte[] path);
     @IgnoreError int geteuid();
     @IgnoreError int getpid();
     int kill(int pid, int sig);
