@@ -100,6 +100,22 @@ def test_sigterm_idle_and_external_unmount_idle_exit_0_quickly():
             assert fu.read_file(pool.b(0, "f")) == b"x" * 1000
 
 
+def test_connection_aborted_on_an_idle_pool_the_daemon_exits():
+    """One worker reads the device while the other stands by, parked in Java (FuseMount.standBy). An
+    aborted connection ends the reader's read (ENODEV); the session is over, and the parked worker must
+    leave too instead of holding the daemon up."""
+    with fu.Pool([None], fu.NO_CACHE) as pool:
+        fu.write_file(pool.p("f"), b"x")
+        for _ in range(50):
+            os.stat(pool.p("f"))   # one client: the second worker parks
+        time.sleep(0.2)
+        pool.abort_connection()
+        rc = pool.wait_exit(20)
+        assert rc is not None, "daemon lingers after its connection was aborted\n" + pool.log()
+        assert not fu.is_fuse_mounted(pool.mnt), "the daemon detaches its dead mount on the way out"
+        assert not pool.crash_files()
+
+
 def test_connection_aborted_while_a_worker_is_stuck_in_a_branch_call_the_daemon_still_exits():
     """A client blocks in flock: the daemon's worker waits on a branch lock this test holds, and the
     client cannot even be killed (the kernel waits for the daemon's answer). The admin's remedy is to

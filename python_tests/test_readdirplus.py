@@ -199,3 +199,38 @@ def test_listing_races_with_creates_and_unlinks():
                 on_branches |= set(os.listdir(pool.b(i, "churn")))
         assert final == sorted(on_branches)
         assert not pool.log_problems(), pool.log_problems()
+
+
+@pytest.mark.parametrize("opts", ["splice_read", "splice_read,splice_write,splice_move,cache.readdir=true"])
+def test_large_writes_after_listings_with_splice_read(opts):
+    """Large writes right after an OPENDIR or a READDIRPLUS, with the splice options mergerfs accepts.
+    Were libfuse to splice a request into its pipe, the worker's request buffer would still hold the one
+    before, and the worker must not route by it (FuseMount checks FUSE_BUF_IS_FD). libfuse 2.9 on this
+    machine never splices the read side (strace shows no splice calls), so this checks the options'
+    plumbing and the routing after listings, not the pipe case itself."""
+    with fu.Pool([None, None], opts + ",cache.files=off") as pool:
+        _fill(pool, "d", [b"n%02d" % i for i in range(20)], [b"m%02d" % i for i in range(20)])
+        data = os.urandom(1 << 20)
+
+        def write_all(fd):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+
+        for i in range(10):
+            fd = os.open(pool.p("w%d" % i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                # the request right before the WRITE is an OPENDIR ...
+                dfd = os.open(pool.p("d"), os.O_RDONLY | os.O_DIRECTORY)
+                fu.call_with_timeout(lambda: write_all(fd), 20)
+                os.close(dfd)
+                # ... or a READDIRPLUS (the directory stays open, so no RELEASEDIR comes in between)
+                it = os.scandir(pool.p("d"))
+                next(it)
+                fu.call_with_timeout(lambda: write_all(fd), 20)
+                it.close()
+            finally:
+                os.close(fd)
+            assert fu.read_file(pool.p("w%d" % i)) == data + data
+        assert not pool.crash_files()
+        assert not pool.log_problems(), pool.log_problems()

@@ -31,6 +31,8 @@ public final class FuseMount implements AutoCloseable {
     private static final Runtime RT = Runtime.getRuntime(F);
     private static final int OPS_SIZE = 360;
     private static final int FUSE_BUF_SIZE = 40;
+    /** struct fuse_buf's flags bit for data left in a file descriptor (libfuse's splice pipe). */
+    private static final int FUSE_BUF_IS_FD = 1 << 1;
     private static final int MAX_WORKERS = 64;
     /** A request in flight this long with no worker left reading the device makes the pool grow. */
     static final long STALL_NANOS = 10_000_000;
@@ -223,8 +225,12 @@ public final class FuseMount implements AutoCloseable {
                 }
                 if (nowIdle == 0) markDry();
                 long req = mem.address();
-                int opcode = Wire.opcode(req);
-                if (!Wire.background(opcode)) {
+                // With splice_read, libfuse leaves a large request (a WRITE with its data) in its pipe and
+                // mem still holds the previous request: nothing may be read from it then. Such a request
+                // is never one the side channels take, so it goes to libfuse as it is.
+                boolean inPipe = (buf.getInt(8) & FUSE_BUF_IS_FD) != 0;
+                int opcode = inPipe ? 0 : Wire.opcode(req);
+                if (!inPipe && !Wire.background(opcode)) {
                     int pid = Wire.pid(req);
                     if (waited < QUEUED_NANOS && pid != lastPid && pid != 0 && lastPid != 0) concurrent();
                     lastPid = pid;
@@ -250,6 +256,10 @@ public final class FuseMount implements AutoCloseable {
             LOG.error("FUSE worker failed", t);
         } finally {
             tids.remove(tid);
+            // a worker that leaves on its own (read error, connection gone, a bug) may have been the only
+            // reader: the parked ones must find out for themselves, or they wait for a close that the
+            // ended session never brings
+            if (!retired) while (!spares.isEmpty()) wakeSpare();
             if (!retired && live.decrementAndGet() == 0) {
                 stopped.countDown();
                 ended.countDown();
