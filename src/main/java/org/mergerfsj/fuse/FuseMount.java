@@ -38,7 +38,10 @@ public final class FuseMount implements AutoCloseable {
     static final long STALL_NANOS = 10_000_000;
     private static final long WATCH_POLL_NANOS = 5_000_000, WATCH_IDLE_NANOS = 1_000_000_000;
     static final long JOIN_MILLIS = 3000;
-    /** A read that returns this fast found its request already queued (a blocking read takes far longer). */
+    /**
+     * A read that returns this fast (plus half a nanosecond per request byte, the copy) found its request
+     * already queued; one that waits for the client takes far longer.
+     */
     private static final long QUEUED_NANOS = 8_000;
     private static final long CONCURRENT_NANOS = 1_000_000_000L;
     /** A spare re-checks close this often even if nobody unparks it (a safety net). */
@@ -231,8 +234,14 @@ public final class FuseMount implements AutoCloseable {
                 boolean inPipe = (buf.getInt(8) & FUSE_BUF_IS_FD) != 0;
                 int opcode = inPipe ? 0 : Wire.opcode(req);
                 if (!inPipe && !Wire.background(opcode)) {
+                    // Queued already: the read took no longer than copying the request (a big WRITE takes
+                    // its time even so). From another thread than the last one served: clients run side
+                    // by side. A pid of 0 is a client outside our pid namespace (a daemon in a container):
+                    // those cannot be told apart, so any queued request counts, as two readers did before.
                     int pid = Wire.pid(req);
-                    if (waited < QUEUED_NANOS && pid != lastPid && pid != 0 && lastPid != 0) concurrent();
+                    if (waited < QUEUED_NANOS + Wire.len(req) / 2 && (pid == 0 || pid != lastPid && lastPid != 0)) {
+                        concurrent();
+                    }
                     lastPid = pid;
                 }
                 // side channels exist only with init; without it nothing beyond libfuse is served
