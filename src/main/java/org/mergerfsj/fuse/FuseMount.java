@@ -191,75 +191,17 @@ public final class FuseMount implements AutoCloseable {
     private void loop() {
         int tid = Wakeup.gettid();
         tids.add(tid);
-        Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
-        Pointer mem = Memory.allocateDirect(RT, bufSize, false);
-        Pointer chp = Memory.allocateDirect(RT, 8, true);
+        Worker w = new Worker();
         boolean retired = false;
-        Spare spare = new Spare(Thread.currentThread());
-        int lastPid = 0;
         try {
             // No fuse_session_exited() check here: libfuse ends the session itself on ENODEV (unmounted),
             // and close() only calls fuse_session_exit once every worker is out of this loop.
-            while (!closing.get()) {
-                if (idle.get() > 0 && System.nanoTime() - concurrentUntil > 0) {
-                    standBy(spare);
-                    continue;
-                }
-                if (dryStart != 0) dryStart = 0;
-                buf.putLong(0, bufSize);
-                buf.putInt(8, 0);
-                buf.putAddress(16, mem.address());
-                buf.putInt(24, -1);
-                buf.putLong(32, 0);
-                chp.putAddress(0, ch.address());
-                idle.incrementAndGet();
-                long t0 = System.nanoTime();
-                int r = F.fuse_session_receive_buf(se, buf, chp);
-                long waited = System.nanoTime() - t0;
-                int nowIdle = idle.decrementAndGet();
-                if (r == -Errno.EINTR) continue;
-                if (r == 0) {
-                    ended.countDown(); // connection gone (ENODEV: unmounted) or session exited
-                    break;
-                }
-                if (r < 0) {
-                    LOG.warn("FUSE worker stops: reading the device failed: {}", Posix.strerror(-r));
-                    break;
-                }
-                if (nowIdle == 0) markDry();
-                long req = mem.address();
-                // With splice_read, libfuse leaves a large request (a WRITE with its data) in its pipe and
-                // mem still holds the previous request: nothing may be read from it then. Such a request
-                // is never one the side channels take, so it goes to libfuse as it is.
-                boolean inPipe = (buf.getInt(8) & FUSE_BUF_IS_FD) != 0;
-                int opcode = inPipe ? 0 : Wire.opcode(req);
-                if (!inPipe && !Wire.background(opcode)) {
-                    // Queued already: the read took no longer than copying the request (a big WRITE takes
-                    // its time even so). From another thread than the last one served: clients run side
-                    // by side. A pid of 0 is a client outside our pid namespace (a daemon in a container):
-                    // those cannot be told apart, so any queued request counts, as two readers did before.
-                    int pid = Wire.pid(req);
-                    if (waited < QUEUED_NANOS + Wire.len(req) / 2 && (pid == 0 || pid != lastPid && lastPid != 0)) {
-                        concurrent();
-                    }
-                    lastPid = pid;
-                }
-                // side channels exist only with init; without it nothing beyond libfuse is served
-                int op = init != null ? opcode : 0;
-                if (op == Wire.READDIRPLUS && plus != null) {
-                    plus.handle(req);
-                } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
-                    dirCache.process(buf);
-                } else if (op == Wire.INIT) {
-                    init.processInit(req, buf);
-                } else {
-                    if (op == Wire.LOOKUP && plus != null) plus.noteLookup(req);
-                    F.fuse_session_process_buf(se, buf, Pointer.wrap(RT, chp.getAddress(0)));
-                }
-                if (retire()) {
-                    retired = true;
-                    break;
-                }
+            // The body is a method of its own: a loop that runs for the thread's whole life would stay
+            // interpreted until on-stack replacement (tens of thousands of requests with C1), while a
+            // method is compiled after a few hundred calls (the interpreter was 2 % of a create loop).
+            for (int step = NEXT; step == NEXT && !closing.get(); ) {
+                step = serveOne(w);
+                if (step == RETIRED) retired = true;
             }
         } catch (Throwable t) {
             LOG.error("FUSE worker failed", t);
@@ -276,6 +218,78 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
+    private static final int NEXT = 0, STOP = 1, RETIRED = 2;
+
+    /** A worker's own buffers and what it remembers between requests. */
+    private final class Worker {
+        final Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
+        final Pointer mem = Memory.allocateDirect(RT, bufSize, false);
+        final Pointer chp = Memory.allocateDirect(RT, 8, true);
+        final Spare spare = new Spare(Thread.currentThread());
+        int lastPid;
+    }
+
+    /** Reads and answers one request (or stands by); says whether the worker goes on. */
+    private int serveOne(Worker w) {
+        if (idle.get() > 0 && System.nanoTime() - concurrentUntil > 0) {
+            standBy(w.spare);
+            return NEXT;
+        }
+        if (dryStart != 0) dryStart = 0;
+        Pointer buf = w.buf;
+        long req = w.mem.address();
+        buf.putLong(0, bufSize);
+        buf.putInt(8, 0);
+        buf.putAddress(16, req);
+        buf.putInt(24, -1);
+        buf.putLong(32, 0);
+        w.chp.putAddress(0, ch.address());
+        idle.incrementAndGet();
+        long t0 = System.nanoTime();
+        int r = F.fuse_session_receive_buf(se, buf, w.chp);
+        long waited = System.nanoTime() - t0;
+        int nowIdle = idle.decrementAndGet();
+        if (r == -Errno.EINTR) return NEXT;
+        if (r == 0) {
+            ended.countDown(); // connection gone (ENODEV: unmounted) or session exited
+            return STOP;
+        }
+        if (r < 0) {
+            LOG.warn("FUSE worker stops: reading the device failed: {}", Posix.strerror(-r));
+            return STOP;
+        }
+        if (nowIdle == 0) markDry();
+        // With splice_read, libfuse leaves a large request (a WRITE with its data) in its pipe and mem
+        // still holds the previous request: nothing may be read from it then. Such a request is never one
+        // the side channels take, so it goes to libfuse as it is.
+        boolean inPipe = (buf.getInt(8) & FUSE_BUF_IS_FD) != 0;
+        int opcode = inPipe ? 0 : Wire.opcode(req);
+        if (!inPipe && !Wire.background(opcode)) {
+            // Queued already: the read took no longer than copying the request (a big WRITE takes its time
+            // even so). From another thread than the last one served: clients run side by side. A pid of 0
+            // is a client outside our pid namespace (a daemon in a container): those cannot be told apart,
+            // so any queued request counts, as two readers did before.
+            int pid = Wire.pid(req);
+            if (waited < QUEUED_NANOS + Wire.len(req) / 2 && (pid == 0 || pid != w.lastPid && w.lastPid != 0)) {
+                concurrent();
+            }
+            w.lastPid = pid;
+        }
+        // side channels exist only with init; without it nothing beyond libfuse is served
+        int op = init != null ? opcode : 0;
+        if (op == Wire.READDIRPLUS && plus != null) {
+            plus.handle(req);
+        } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
+            dirCache.process(buf);
+        } else if (op == Wire.INIT) {
+            init.processInit(req, buf);
+        } else {
+            if (op == Wire.LOOKUP && plus != null) plus.noteLookup(req);
+            long c = w.chp.getAddress(0);
+            F.fuse_session_process_buf(se, buf, c == ch.address() ? ch : Pointer.wrap(RT, c));
+        }
+        return retire() ? RETIRED : NEXT;
+    }
 
     /** A worker waiting in Java, off the device's queue, until {@link #wakeSpare} or close. */
     private static final class Spare {
