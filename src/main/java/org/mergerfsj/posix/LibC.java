@@ -24,6 +24,8 @@ public interface LibC {
     long pread(int fd, @Out byte[] buf, long count, long offset);
     long pwrite(int fd, @In byte[] buf, long count, long offset);
     int lstat(@In byte[] path, Pointer buf);
+    /** lstat of a NUL-terminated path in native memory (see Posix.fullPath): no Java array to marshal. */
+    int lstat(Pointer path, Pointer buf);
     int stat(@In byte[] path, Pointer buf);
     int fstat(int fd, Pointer buf);
     int mkdir(@In byte[] path, int mode);
@@ -54,6 +56,7 @@ public interface LibC {
     int getrlimit(int resource, @Out long[] rlim);
     int posix_fadvise(int fd, long offset, long len, int advice);
     long lgetxattr(@In byte[] path, @In byte[] name, Pointer value, long size);
+    long lgetxattr(Pointer path, @In byte[] name, Pointer value, long size);
     long lgetxattr(@In byte[] path, @In byte[] name, @Out byte[] value, long size);
     int lsetxattr(@In byte[] path, @In byte[] name, Pointer value, long size, int flags);
     int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, long size, int flags);
