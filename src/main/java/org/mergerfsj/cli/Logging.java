@@ -45,7 +45,9 @@ final class Logging {
     }
 
     static void setLevel(String level) {
-        context().getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+        Level l = Level.toLevel(level, Level.INFO);
+        context().getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(l);
+        org.mergerfsj.fuse.FuseFs.traceLevel(l.toInt() <= Level.TRACE_INT);
     }
 
     /**

@@ -185,7 +185,7 @@ final class ReaddirPlus {
                 entries++;
             }
             // logged before the reply, so the line is in the log by the time the caller has its answer
-            if (LOG.isTraceEnabled()) {
+            if (FuseFs.trace && LOG.isTraceEnabled()) {
                 LOG.trace("readdirplus node={} off={} size={} entries={} attrs={}{}", Wire.nodeid(request),
                         IO.getLong(request + IN_HEADER + 8), size, entries, nodes, all ? "" : " (directories only)");
             }
