@@ -210,7 +210,7 @@ public final class FuseMount implements AutoCloseable {
             // a worker that leaves on its own (read error, connection gone, a bug) may have been the only
             // reader: the parked ones must find out for themselves, or they wait for a close that the
             // ended session never brings
-            if (!retired) while (!spares.isEmpty()) wakeSpare();
+            if (!retired) while (wakeSpare()) { }
             if (!retired && live.decrementAndGet() == 0) {
                 stopped.countDown();
                 ended.countDown();
@@ -316,13 +316,13 @@ public final class FuseMount implements AutoCloseable {
         spares.remove(me); // woken by close
     }
 
-    /** Wakes the most recently parked spare worker, if any, so it reads the device. */
-    private void wakeSpare() {
+    /** Wakes the most recently parked spare worker, if any, so it reads the device; false if none. */
+    private boolean wakeSpare() {
         Spare s = spares.poll();
-        if (s != null) {
-            s.go = true;
-            LockSupport.unpark(s.thread);
-        }
+        if (s == null) return false;
+        s.go = true;
+        LockSupport.unpark(s.thread);
+        return true;
     }
 
     /**
@@ -333,7 +333,7 @@ public final class FuseMount implements AutoCloseable {
         long now = System.nanoTime();
         boolean was = now - concurrentUntil <= 0;
         concurrentUntil = now + CONCURRENT_NANOS;
-        if (!was) while (!spares.isEmpty()) wakeSpare();
+        if (!was) while (wakeSpare()) { }
     }
 
     /**
@@ -378,7 +378,7 @@ public final class FuseMount implements AutoCloseable {
             if (d != 0) {
                 lastDry = now;
                 if (now - d >= STALL_NANOS && idle.get() == 0) {
-                    if (spares.isEmpty()) spawn(); else wakeSpare();
+                    if (!wakeSpare()) spawn();
                     dryStart = now | 1; // the next spawn needs another full stall
                 }
             } else if (now - lastDry > WATCH_IDLE_NANOS) {

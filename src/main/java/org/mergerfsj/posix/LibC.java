@@ -24,7 +24,7 @@ public interface LibC {
     long pread(int fd, @Out byte[] buf, long count, long offset);
     long pwrite(int fd, @In byte[] buf, long count, long offset);
     int lstat(@In byte[] path, Pointer buf);
-    /** lstat of a NUL-terminated path in native memory (see Posix.fullPath): no Java array to marshal. */
+    /** lstat of a NUL-terminated path in native memory (see Posix.nativePath): no Java array to marshal. */
     int lstat(Pointer path, Pointer buf);
     int stat(@In byte[] path, Pointer buf);
     int fstat(int fd, Pointer buf);
@@ -77,7 +77,6 @@ public interface LibC {
     int getgrouplist(@In byte[] user, int group, @Out int[] groups, IntByReference ngroups);
     int setpriority(int which, int who, int prio);
     @IgnoreError int umask(int mask);
-
     int chdir(@In byte[] path);
     @IgnoreError int geteuid();
     @IgnoreError int getpid();

@@ -77,40 +77,26 @@ public final class Posix {
     private static final ThreadLocal<PathBuf> PATH = ThreadLocal.withInitial(PathBuf::new);
 
     /**
-     * {@code root + fusePath} (as Branch.full builds it), NUL-terminated in this thread's native path
-     * buffer, for syscalls on the hot paths: a Java byte[] argument costs jffi a JNI array copy per
-     * call, a native address nothing. Valid until the thread's next call; null when the path does not fit
-     * (the caller then takes the byte[] way and gets the kernel's ENAMETOOLONG).
+     * {@code path} NUL-terminated in this thread's native path buffer, for syscalls on the hot paths: a
+     * Java byte[] argument costs jffi a JNI array copy per call, a native address nothing. Valid until the
+     * thread's next call; null when the path does not fit (the caller then takes the byte[] way and gets
+     * the kernel's ENAMETOOLONG).
      */
     @SuppressWarnings("deprecation")
-    public static Pointer fullPath(String root, String fusePath) {
+    public static Pointer nativePath(String path) {
+        int n = path.length();
+        if (n >= PATH_BUF) return null;
         PathBuf b = PATH.get();
-        int n;
-        if (fusePath.equals("/")) {
-            n = root.length();
-            if (n >= PATH_BUF) return null;
-            root.getBytes(0, n, b.bytes, 0);
-        } else if (root.equals("/")) {
-            n = fusePath.length();
-            if (n >= PATH_BUF) return null;
-            fusePath.getBytes(0, n, b.bytes, 0);
-        } else {
-            int r = root.length();
-            n = r + fusePath.length();
-            if (n >= PATH_BUF) return null;
-            root.getBytes(0, r, b.bytes, 0);
-            fusePath.getBytes(0, fusePath.length(), b.bytes, r);
-        }
+        path.getBytes(0, n, b.bytes, 0);
         b.bytes[n] = 0;
         b.ptr.put(0, b.bytes, 0, n + 1);
         return b.ptr;
     }
 
-    /** lstat of a branch's copy of a pool path, into st; 0 or -1 (errno set), as the libc call. */
-    public static int lstatOn(String root, String fusePath, Pointer st) {
-        Pointer p = fullPath(root, fusePath);
-        if (p == null) return C.lstat(path(root.equals("/") ? fusePath : fusePath.equals("/") ? root : root + fusePath), st);
-        return C.lstat(p, st);
+    /** lstat into st through {@link #nativePath}; 0 or -1 (errno set), as the libc call. */
+    public static int lstatFast(String path, Pointer st) {
+        Pointer p = nativePath(path);
+        return p != null ? C.lstat(p, st) : C.lstat(path(path), st);
     }
 
     public static int open(String path, int flags, int mode) {

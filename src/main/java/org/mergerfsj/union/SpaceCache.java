@@ -29,7 +29,7 @@ public final class SpaceCache implements BranchFacts {
 
     @Override
     public boolean exists(Branch branch, String fusePath) {
-        return Posix.lstatOn(branch.path(), fusePath, Posix.scratch()) == 0;
+        return Posix.lstatFast(branch.full(fusePath), Posix.scratch()) == 0;
     }
 
     @Override
@@ -47,7 +47,7 @@ public final class SpaceCache implements BranchFacts {
     @Override
     public long mtimeSeconds(Branch branch, String fusePath) {
         Pointer p = Posix.scratch();
-        if (Posix.lstatOn(branch.path(), fusePath, p) != 0) return Long.MIN_VALUE;
+        if (Posix.lstatFast(branch.full(fusePath), p) != 0) return Long.MIN_VALUE;
         return p.getLong(Stat.OFF_MTIME);
     }
 

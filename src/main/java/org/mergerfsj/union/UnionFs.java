@@ -79,7 +79,7 @@ public final class UnionFs {
 
     private static boolean firstLstat(List<Branch> branches, String path, Pointer st) {
         for (int i = 0, n = branches.size(); i < n; i++) {
-            if (Posix.lstatOn(branches.get(i).path(), path, st) == 0) return true;
+            if (Posix.lstatFast(branches.get(i).full(path), st) == 0) return true;
         }
         return false;
     }
@@ -530,10 +530,9 @@ public final class UnionFs {
     private static int firstGetxattr(List<Branch> branches, String path, String name, Pointer out, long size) {
         byte[] attr = Posix.path(name);
         for (int i = 0, n = branches.size(); i < n; i++) {
-            Branch b = branches.get(i);
-            Pointer full = Posix.fullPath(b.path(), path);
-            long r = full != null ? Posix.C.lgetxattr(full, attr, out, size)
-                    : Posix.C.lgetxattr(Posix.path(b.full(path)), attr, out, size);
+            String full = branches.get(i).full(path);
+            Pointer p = Posix.nativePath(full);
+            long r = p != null ? Posix.C.lgetxattr(p, attr, out, size) : Posix.C.lgetxattr(Posix.path(full), attr, out, size);
             if (r >= 0) return (int) r;
             int e = Posix.errno();
             if (e == Errno.ENOENT || e == Errno.ENOTDIR) continue;
