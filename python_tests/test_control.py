@@ -81,8 +81,9 @@ APPENDIX_A = {
     "version": "2.33.5",
     "xattr": "passthrough",
 }
-# mergerfs-j adds one key of its own (runtime log level); everything else is 2.33.5's set.
-JAVA_EXTRA_KEYS = {"log.level"}
+# mergerfs-j adds one key of its own (runtime log level) and three of newer mergerfs (OPT-65, OPT-69);
+# everything else is 2.33.5's set.
+JAVA_EXTRA_KEYS = {"log.level", "flush-on-close", "passthrough.io", "passthrough.max-stack-depth"}
 
 READ_ONLY_KEYS = ["async_read", "cache.symlinks", "cache.writeback", "fsname", "fuse_msg_size",
                   "mount", "nullrw", "pid", "readdirplus", "threads", "version"]   # CTL-07

@@ -14,7 +14,9 @@ from ctlutil import Mount, ctl, getfattr_dump, xattr_ops
 pytestmark = pytest.mark.skipif(not ctlutil.have("mergerfs-j"), reason="build target/mergerfs-j.jar first")
 needs_mergerfs = pytest.mark.skipif(not ctlutil.have("mergerfs"), reason="mergerfs 2.33.5 not installed")
 
-EXTRA_J_KEYS = {"user.mergerfs.log.level"}  # mergerfs-j's own key; everything else must match
+# mergerfs-j's own key and three of newer mergerfs (OPT-65, OPT-69); everything else must match
+EXTRA_J_KEYS = {"user.mergerfs." + k for k in ("log.level", "flush-on-close", "passthrough.io",
+                                              "passthrough.max-stack-depth")}
 # The one default that differs on purpose: mergerfs-j answers READDIRPLUS (2.33.5 accepts the key, never
 # asks). Each comparison checks mergerfs-j's value, then compares the rest as 2.33.5 would show it.
 DELIBERATE = {"readdirplus": ("true", "false")}
@@ -42,14 +44,17 @@ def normalize_ctl(m, rc, out, err):
     """ctl output on one pool, comparable with the other's: paths, pid and live disk numbers masked."""
     lines = []
     for line in m.normalize(out).splitlines():
-        if re.match(r"\s+log\.level\s", line):
+        if re.match(r"\s+(log\.level|flush-on-close|passthrough\.io|passthrough\.max-stack-depth)\s", line):
             continue
         # branch rows: the space columns move as other processes write to the disk
         line = re.sub(r"(\s+)\d+(\.\d)?[BKMGTPE](?=\s)", r"\1#", line)
         line = re.sub(r"\d+%\s+\[[#.]+\]", "#% [bar]", line)
         opt = re.match(r"(\s+)(\S+)(\s+)(\S+)$", line)
-        if opt and opt.group(2) in DELIBERATE:
-            line = opt.group(1) + opt.group(2) + opt.group(3) + as_2335(m, opt.group(2), opt.group(4))
+        if opt:
+            # one space between key and value: the column width follows the longest key, and mergerfs-j's
+            # extra keys (passthrough.max-stack-depth) are longer than any of 2.33.5's
+            value = as_2335(m, opt.group(2), opt.group(4)) if opt.group(2) in DELIBERATE else opt.group(4)
+            line = opt.group(1) + opt.group(2) + " " + value
         lines.append(line)
     return rc, lines, m.normalize(err)
 

@@ -11,6 +11,7 @@ import org.mergerfsj.branch.Branch;
 import org.mergerfsj.config.BadValueException;
 import org.mergerfsj.config.CacheFiles;
 import org.mergerfsj.config.Config;
+import org.mergerfsj.config.PassthroughIo;
 import org.mergerfsj.config.Options;
 import org.mergerfsj.fuse.FuseFs;
 import org.mergerfsj.fuse.FuseMount;
@@ -196,7 +197,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             FuseMount mount;
             try {
                 mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()),
-                        new FuseMount.Features(cfg.fuseMsgSize(), cfg.readdirplus(), cfg.cacheSymlinks()));
+                        new FuseMount.Features(cfg.fuseMsgSize(), cfg.readdirplus(), cfg.cacheSymlinks(),
+                                cfg.passthroughIo() != PassthroughIo.OFF ? cfg.passthroughMaxStackDepth() : 0));
             } catch (FuseMount.MountException | RuntimeException e) {
                 System.err.println("mergerfs-j: cannot mount " + cfg.mountpoint() + ": " + e.getMessage());
                 writeStatus(status, "ERR");

@@ -40,6 +40,9 @@ public final class Config {
     private final long symlinkifyTimeout;
     private final boolean nullrw;
     private final boolean readdirplus;
+    private final FlushOnClose flushOnClose;
+    private final PassthroughIo passthroughIo;
+    private final int passthroughMaxStackDepth;
     private final boolean securityCapability;
     private final XattrMode xattr;
     private final boolean linkCow;
@@ -89,6 +92,9 @@ public final class Config {
         symlinkifyTimeout = b.symlinkifyTimeout;
         nullrw = b.nullrw;
         readdirplus = b.readdirplus;
+        flushOnClose = b.flushOnClose;
+        passthroughIo = b.passthroughIo;
+        passthroughMaxStackDepth = b.passthroughMaxStackDepth;
         securityCapability = b.securityCapability;
         xattr = b.xattr;
         linkCow = b.linkCow;
@@ -197,6 +203,15 @@ public final class Config {
     /** readdirplus: answer READDIRPLUS, so a listing brings every entry's attributes with it. */
     public boolean readdirplus() { return readdirplus; }
 
+    /** flush-on-close (OPT-65): which closes the kernel reports to us with a FLUSH. */
+    public FlushOnClose flushOnClose() { return flushOnClose; }
+
+    /** passthrough.io (OPT-69): which opens the kernel serves itself from the branch file. */
+    public PassthroughIo passthroughIo() { return passthroughIo; }
+
+    /** passthrough.max-stack-depth (OPT-69): 1 or 2. */
+    public int passthroughMaxStackDepth() { return passthroughMaxStackDepth; }
+
     public boolean securityCapability() { return securityCapability; }
 
     public XattrMode xattr() { return xattr; }
@@ -274,6 +289,9 @@ public final class Config {
         long symlinkifyTimeout = 3600;
         boolean nullrw = false;
         boolean readdirplus = true; // mergerfs 2.33.5: false (it never asks); see docs/options.md
+        FlushOnClose flushOnClose = FlushOnClose.OPENED_FOR_WRITE;
+        PassthroughIo passthroughIo = PassthroughIo.OFF;
+        int passthroughMaxStackDepth = 1;
         boolean securityCapability = true;
         XattrMode xattr = XattrMode.PASSTHROUGH;
         boolean linkCow = false;
@@ -328,6 +346,9 @@ public final class Config {
             symlinkifyTimeout = c.symlinkifyTimeout;
             nullrw = c.nullrw;
             readdirplus = c.readdirplus;
+            flushOnClose = c.flushOnClose;
+            passthroughIo = c.passthroughIo;
+            passthroughMaxStackDepth = c.passthroughMaxStackDepth;
             securityCapability = c.securityCapability;
             xattr = c.xattr;
             linkCow = c.linkCow;

@@ -136,6 +136,15 @@ final class OptionTable {
                 (b, v) -> b.logMetrics = v, Config::logMetrics));
         all.add(bool("readdirplus", RUNTIME_RO, true, "answer READDIRPLUS: a listing brings each entry's attributes",
                 (b, v) -> b.readdirplus = v, Config::readdirplus));
+        all.add(enumOpt("flush-on-close", RUNTIME_RW, FlushOnClose.OPENED_FOR_WRITE, FlushOnClose.values(),
+                "which closes send FLUSH to the daemon (and on to the branch)",
+                FlushOnClose::parse, (b, v) -> b.flushOnClose = v, Config::flushOnClose));
+        all.add(enumOpt("passthrough.io", RUNTIME_RO, PassthroughIo.OFF, PassthroughIo.values(),
+                "opens whose reads and writes the kernel does on the branch file itself (kernel 6.9+, root)",
+                PassthroughIo::parse, (b, v) -> b.passthroughIo = v, Config::passthroughIo));
+        all.add(new Opt("passthrough.max-stack-depth", RUNTIME_RO, "UINT", "1",
+                "filesystem stacking depth claimed for passthrough: 1, or 2 to allow branches on overlayfs or FUSE",
+                null, (b, v, w) -> b.passthroughMaxStackDepth = stackDepth(v), c -> Integer.toString(c.passthroughMaxStackDepth())));
         all.add(new Opt("pid", FIXED, "UINT", "", "process id of the daemon", null, null,
                 c -> Long.toString(ProcessHandle.current().pid())));
         all.add(new Opt("version", FIXED, "STR", Options.VERSION, "the mergerfs version mergerfs-j is compatible with",
@@ -201,6 +210,12 @@ final class OptionTable {
                 throw new BadValueException("'" + v + "' is neither true/false nor a policy name");
             }
         }
+    }
+
+    private static int stackDepth(String v) throws BadValueException {
+        long n = Values.u64(v);
+        if (n < 1 || n > 2) throw new BadValueException("must be 1 or 2");
+        return (int) n;
     }
 
     /**

@@ -44,6 +44,22 @@ public final class FuseFs extends FuseStubFS {
         return fs.pool().config().cacheReaddir();
     }
 
+    org.mergerfsj.config.Config config() {
+        return fs.pool().config();
+    }
+
+    /** The branch fd of an open file, or -errno. */
+    int branchFd(long fh) {
+        return fs.readFd(fh);
+    }
+
+    private volatile OpenReply opens;
+
+    /** Releases are reported to {@code o} after the branch file is closed (passthrough bookkeeping). */
+    void onRelease(OpenReply o) {
+        opens = o;
+    }
+
     boolean rootServed() {
         return rootServed;
     }
@@ -384,8 +400,12 @@ public final class FuseFs extends FuseStubFS {
 
     private int release(long p, long fi) {
         try {
-            if (trace && LOG.isTraceEnabled()) LOG.trace("release fh={}", fh(fi));
-            return fs.release(fh(fi));
+            long fh = fh(fi);
+            if (trace && LOG.isTraceEnabled()) LOG.trace("release fh={}", fh);
+            int r = fs.release(fh);
+            OpenReply o = opens;
+            if (o != null) o.released(fh);
+            return r;
         } catch (Throwable t) {
             return fail("release", str(p), t);
         }

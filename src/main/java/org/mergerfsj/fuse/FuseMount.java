@@ -59,6 +59,7 @@ public final class FuseMount implements AutoCloseable {
     private InitReply init;
     private ReaddirPlus plus;
     private DirCache dirCache;
+    private OpenReply openReply;
     private final Features features;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
@@ -87,9 +88,10 @@ public final class FuseMount implements AutoCloseable {
      * @param msgPages fuse_msg_size, the largest request in pages (libfuse2 alone gives 32, 128 KiB)
      * @param readdirplus answer READDIRPLUS (see {@link ReaddirPlus})
      * @param cacheSymlinks let the kernel cache symlink targets (FUSE_CACHE_SYMLINKS)
+     * @param passthroughDepth ask for FUSE passthrough with this max stack depth (1 or 2); 0 = do not
      */
-    public record Features(int msgPages, boolean readdirplus, boolean cacheSymlinks) {
-        public static final Features DEFAULT = new Features(256, false, false);
+    public record Features(int msgPages, boolean readdirplus, boolean cacheSymlinks, int passthroughDepth) {
+        public static final Features DEFAULT = new Features(256, false, false, 0);
     }
 
     private FuseMount(String mountpoint, FuseFs fs, List<String> options, int minWorkers, Features features) {
@@ -158,8 +160,11 @@ public final class FuseMount implements AutoCloseable {
         se = F.fuse_get_session(fuse);
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
-        init = InitReply.forChannel(se, ch, devFd, bufSize, features, !Boolean.getBoolean("mergerfsj.noKillpriv"));
+        OpenReply opens = new OpenReply(se, ch, devFd, fs);
+        init = InitReply.forChannel(se, ch, devFd, bufSize, features, !Boolean.getBoolean("mergerfsj.noKillpriv"), opens);
         if (init != null) {
+            openReply = opens;
+            fs.onRelease(opens);
             // the channel is the struct side channels rely on (checked by forChannel)
             if (features.readdirplus()) plus = new ReaddirPlus(se, ch, devFd);
             dirCache = new DirCache(se, ch, devFd);
@@ -281,6 +286,8 @@ public final class FuseMount implements AutoCloseable {
             plus.handle(req);
         } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
             dirCache.process(buf);
+        } else if ((op == Wire.OPEN || op == Wire.CREATE) && openReply.wants(req)) {
+            openReply.process(buf, req);
         } else if (op == Wire.INIT) {
             init.processInit(req, buf);
         } else {
@@ -602,6 +609,8 @@ public final class FuseMount implements AutoCloseable {
             int fcntl(int fd, int cmd, int arg);
 
             long writev(int fd, long iov, int count);
+
+            int ioctl(int fd, long request, long arg);
         }
     }
 

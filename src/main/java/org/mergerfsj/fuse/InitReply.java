@@ -39,6 +39,10 @@ final class InitReply {
     private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
     static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
     static final int FUSE_CACHE_SYMLINKS = 1 << 23;
+    /** flags bit 30 says flags2 (bits 32-63) is there; FUSE_PASSTHROUGH is bit 37, bit 5 of flags2. */
+    static final int FUSE_INIT_EXT = 1 << 30, FUSE_PASSTHROUGH2 = 1 << 5;
+    private final OpenReply open;
+    private final int passthroughDepth;
     private final SideChannel chan;
     private final int fd;
     private final int pages;
@@ -46,27 +50,31 @@ final class InitReply {
     private final boolean cacheSymlinks;
     private final boolean killpriv;
     private boolean plusGranted, killprivGranted, negotiated;
-    private int kernelMinor, kernelFlags;
+    private int kernelMinor, kernelFlags, kernelFlags2;
+    private boolean ptGranted, noflushGranted;
 
-    private InitReply(Pointer se, Pointer ch, int fd, FuseMount.Features f, boolean killpriv) {
+    private InitReply(Pointer se, Pointer ch, int fd, FuseMount.Features f, boolean killpriv, OpenReply open) {
         this.chan = new SideChannel(se, ch, this::send);
         this.fd = fd;
         this.pages = Math.min(f.msgPages(), 256);
         this.readdirplus = f.readdirplus();
         this.cacheSymlinks = f.cacheSymlinks();
         this.killpriv = killpriv;
+        this.open = open;
+        this.passthroughDepth = f.passthroughDepth();
     }
 
     /**
      * For the features asked for and killpriv (see writeInit). Null when libfuse's channel does
      * not look like the struct this relies on; nothing beyond 7.19 is negotiated then.
      */
-    static InitReply forChannel(Pointer se, Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv) {
+    static InitReply forChannel(Pointer se, Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv,
+            OpenReply open) {
         if (!SideChannel.looksRight(ch, fd, bufsize)) {
             LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus, no killpriv");
             return null;
         }
-        return new InitReply(se, ch, fd, f, killpriv);
+        return new InitReply(se, ch, fd, f, killpriv, open);
     }
 
     /**
@@ -77,9 +85,17 @@ final class InitReply {
     void processInit(long request, Pointer buf) {
         kernelMinor = IO.getInt(request + IN_HEADER + 4);
         kernelFlags = IO.getInt(request + IN_HEADER + 12);
+        // fuse_init_in grew flags2 in 7.36, announced by FUSE_INIT_EXT
+        kernelFlags2 = kernelMinor >= 36 && (kernelFlags & FUSE_INIT_EXT) != 0 ? IO.getInt(request + IN_HEADER + 16) : 0;
         chan.process(buf);
-        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}", kernelMinor,
-                negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted);
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}; noflush {}; passthrough {}", kernelMinor,
+                negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted,
+                noflushGranted, ptGranted);
+        if (passthroughDepth > 0) {
+            if (ptGranted) LOG.info("FUSE passthrough on (max stack depth {})", passthroughDepth);
+            else LOG.warn("passthrough.io: this kernel does not offer FUSE passthrough (Linux 6.9+ with "
+                    + "CONFIG_FUSE_PASSTHROUGH); all reads and writes go through the daemon");
+        }
     }
 
     private int maxWrite() {
@@ -104,6 +120,8 @@ final class InitReply {
             return -Errno.EIO;
         }
     }
+
+    private static final int INIT_FLAGS2 = 32, INIT_MAX_STACK_DEPTH = 36;
 
     private int writeInit(long hdr, long arg) {
         long mem = IO.allocateMemory(OUT_HEADER + INIT_OUT_728 + 32, true);
@@ -137,13 +155,32 @@ final class InitReply {
                 IO.putInt(out + 4, 33);
                 flags |= (FUSE_HANDLE_KILLPRIV | FUSE_HANDLE_KILLPRIV_V2) & kernelFlags;
             }
+            // FOPEN_NOFLUSH (7.35): flush-on-close is answered per open (OpenReply)
+            boolean wantNoflush = kernelMinor >= 35;
+            if (wantNoflush) IO.putInt(out + 4, Math.max(IO.getInt(out + 4), 35));
+            // FUSE passthrough (7.40): the kernel serves reads and writes of chosen opens from the branch file
+            boolean wantPt = passthroughDepth > 0 && kernelMinor >= 40 && (kernelFlags2 & FUSE_PASSTHROUGH2) != 0;
+            if (wantPt) {
+                IO.putInt(out + 4, 40);
+                flags |= FUSE_INIT_EXT;
+                IO.putInt(out + INIT_FLAGS2, FUSE_PASSTHROUGH2);
+                IO.putInt(out + INIT_MAX_STACK_DEPTH, passthroughDepth);
+            }
             IO.putInt(out + 12, flags);
+            // the kernel may send an OPEN the moment it has read this reply: say what was agreed first
+            noflushGranted = wantNoflush;
+            ptGranted = wantPt;
+            open.negotiated(wantNoflush, wantPt);
             IO.putLong(vec, h);
             IO.putLong(vec + 8, OUT_HEADER);
             IO.putLong(vec + 16, out);
             IO.putLong(vec + 24, INIT_OUT_728);
             int r = Wire.writev(fd, vec, 2);
             negotiated = r == 0;
+            if (!negotiated) {
+                noflushGranted = ptGranted = false;
+                open.negotiated(false, false);
+            }
             plusGranted = negotiated && wantPlus;
             killprivGranted = negotiated && wantKill;
             return r;

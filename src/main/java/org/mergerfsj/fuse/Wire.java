@@ -15,6 +15,7 @@ final class Wire {
     static final int OUT_HEADER = 16;
 
     static final int LOOKUP = 1, FORGET = 2, INIT = 26, OPENDIR = 27, READDIR = 28, READDIRPLUS = 44;
+    static final int OPEN = 14, CREATE = 35;
     static final int RELEASE = 18, INTERRUPT = 36, RELEASEDIR = 29, BATCH_FORGET = 42;
 
     static int len(long request) {

@@ -74,6 +74,7 @@ class OptionsTest {
         m.put("minfreespace", new String[] {"10M", "10485760"});
         m.put("moveonenospc", new String[] {"true", "mfs"});
         m.put("nfsopenhack", new String[] {"git", "git"});
+        m.put("flush-on-close", new String[] {"never", "never"});
         m.put("posix_acl", new String[] {"true", "true"});
         m.put("rename-exdev", new String[] {"rel-symlink", "rel-symlink"});
         m.put("security_capability", new String[] {"false", "false"});
@@ -87,7 +88,8 @@ class OptionsTest {
     }
 
     private static final Set<String> READ_ONLY = Set.of("async_read", "cache.symlinks", "cache.writeback", "fsname",
-            "fuse_msg_size", "mount", "nullrw", "pid", "readdirplus", "threads", "version");
+            "fuse_msg_size", "mount", "nullrw", "passthrough.io", "passthrough.max-stack-depth", "pid", "readdirplus",
+            "threads", "version");
 
     @Test
     void everyWritableKeyRoundTrips() throws Exception {

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 class ControlFileTest {
     /** CTL-07: the keys 2.33.5 refuses with EROFS (verified against it). */
     static final Set<String> READ_ONLY = Set.of("async_read", "cache.symlinks", "cache.writeback", "fsname",
-            "fuse_msg_size", "mount", "nullrw", "pid", "readdirplus", "threads", "version");
+            "fuse_msg_size", "mount", "nullrw", "pid", "readdirplus", "threads", "version",
+            "passthrough.io", "passthrough.max-stack-depth"); // the last two: newer mergerfs, mount-time only here
 
     private static void within(org.junit.jupiter.api.function.Executable e) {
         assertTimeoutPreemptively(TestPool.TIMEOUT, e);
@@ -255,6 +256,7 @@ class ControlFileTest {
                 samples.put("rename-exdev", new String[] {"abs-symlink", "abs-symlink"});
                 samples.put("follow-symlinks", new String[] {"directory", "directory"});
                 samples.put("nfsopenhack", new String[] {"git", "git"});
+                samples.put("flush-on-close", new String[] {"always", "always"});
                 samples.put("posix_acl", new String[] {"true", "true"});
                 samples.put("log.metrics", new String[] {"true", "true"});
                 samples.put("log.level", new String[] {"warn", "warn"});

@@ -1,0 +1,238 @@
+"""Open flags set in OPEN/CREATE replies (fuse/OpenReply.java): flush-on-close (OPT-65) and
+passthrough.io (OPT-69), options of newer mergerfs that 2.33.5 does not have.
+
+flush-on-close decides which close(2) calls the kernel reports to the daemon with a FLUSH request (which
+mergerfs answers by closing a dup of the branch fd, so close-time errors of NFS-like branches reach the
+caller). The daemon's TRACE log shows each FLUSH it serves ("flush fh=").
+
+passthrough.io makes the kernel read and write the branch file itself (Linux 6.9+, FUSE_PASSTHROUGH).
+The proof used here: with the daemon stopped (SIGSTOP), reads and writes on a file opened before keep
+working, because no request reaches the daemon; an open the kernel did not pass through would block.
+The daemon is always continued (SIGCONT) in a finally block, and every call into the mount runs with a
+timeout, so a regression fails the test instead of hanging it.
+"""
+
+import contextlib
+import errno
+import mmap
+import os
+import re
+import signal
+import threading
+
+import pytest
+
+import faultutil as fu
+
+MiB = 1 << 20
+
+
+def _kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return m is not None and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+@contextlib.contextmanager
+def stopped(pool):
+    """The daemon stopped: any request that reaches it blocks until the block ends."""
+    os.kill(pool.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pool.pid, signal.SIGCONT)
+
+
+def _flushes(pool):
+    return len(re.findall(r"flush fh=\d+", pool.log()))
+
+
+def _open_close(path, flags):
+    fd = fu.call_with_timeout(lambda: os.open(path, flags), 10)
+    fu.call_with_timeout(lambda: os.close(fd), 10)
+
+
+# ------------------------------------------------------------------------------------- flush-on-close
+
+needs_noflush = pytest.mark.skipif(not _kernel_at_least(5, 16), reason="FOPEN_NOFLUSH needs Linux 5.16+")
+
+
+@pytest.mark.parametrize("mode,ro_flushes,rw_flushes", [
+    pytest.param("never", 0, 0, marks=needs_noflush),
+    ("always", 1, 1),
+    pytest.param("opened-for-write", 0, 1, marks=needs_noflush),
+])
+def test_flush_on_close_decides_which_closes_reach_the_daemon(mode, ro_flushes, rw_flushes):
+    with fu.Pool([None], "flush-on-close=%s" % mode) as pool:
+        fu.write_file(pool.p("f"), b"data")
+        pool.setopt("log.level", "trace")
+        before = _flushes(pool)
+        _open_close(pool.p("f"), os.O_RDONLY)
+        after_ro = _flushes(pool)
+        _open_close(pool.p("f"), os.O_WRONLY)
+        after_rw = _flushes(pool)
+        pool.setopt("log.level", "info")
+        assert (after_ro - before, after_rw - after_ro) == (ro_flushes, rw_flushes), pool.log()[-3000:]
+        assert not pool.log_problems(), pool.log_problems()
+
+
+@needs_noflush
+def test_flush_on_close_changes_at_runtime_for_new_opens():
+    with fu.Pool([None]) as pool:
+        fu.write_file(pool.p("f"), b"data")
+        assert os.getxattr(pool.p(".mergerfs"), "user.mergerfs.flush-on-close") == b"opened-for-write"
+        pool.setopt("log.level", "trace")
+        pool.setopt("flush-on-close", "always")
+        before = _flushes(pool)
+        _open_close(pool.p("f"), os.O_RDONLY)
+        assert _flushes(pool) - before == 1
+        pool.setopt("flush-on-close", "never")
+        _open_close(pool.p("f"), os.O_WRONLY)
+        _open_close(pool.p("f"), os.O_RDONLY)
+        assert _flushes(pool) - before == 1
+        with pytest.raises(OSError) as e:
+            pool.setopt("flush-on-close", "sometimes")
+        assert e.value.errno == errno.EINVAL
+
+
+# ------------------------------------------------------------------------------------- passthrough.io
+
+def _pt_pool(sizes, opts):
+    """A pool with passthrough asked for; skips when this kernel or daemon cannot give it."""
+    if not _kernel_at_least(6, 9):
+        pytest.skip("FUSE passthrough needs Linux 6.9+")
+    pool = fu.Pool(sizes, opts)
+    if "FUSE passthrough on" not in pool.log():
+        log = pool.log()
+        pool.close()
+        pytest.skip("kernel did not offer FUSE passthrough: " + log[-500:])
+    return pool
+
+
+@pytest.mark.parametrize("extra", ["", ",cache.files=off", ",cache.files=full"])
+def test_passthrough_reads_and_writes_do_not_reach_the_daemon(extra):
+    pool = _pt_pool([None, None], "passthrough.io=rw,category.create=ff" + extra)
+    with pool:
+        data = os.urandom(3 * MiB)
+        fu.write_file(pool.p("f"), data)
+        assert fu.read_file(pool.b(0, "f")) == data
+        fd = os.open(pool.p("f"), os.O_RDWR)
+        try:
+            with stopped(pool):
+                got = fu.call_with_timeout(lambda: os.pread(fd, 3 * MiB, 0), 5)
+                n = fu.call_with_timeout(lambda: os.pwrite(fd, b"X" * 4096, MiB), 5)
+            assert got == data
+            assert n == 4096
+        finally:
+            fu.call_with_timeout(lambda: os.close(fd), 10)
+        expect = data[:MiB] + b"X" * 4096 + data[MiB + 4096:]
+        assert fu.read_file(pool.b(0, "f")) == expect
+        assert fu.read_file(pool.p("f")) == expect
+        assert not pool.log_problems(), pool.log_problems()
+
+
+def test_passthrough_file_can_be_mapped():
+    pool = _pt_pool([None], "passthrough.io=rw")
+    with pool:
+        fu.write_file(pool.p("m"), b"a" * 8192)
+        with open(pool.p("m"), "r+b") as f:
+            m = mmap.mmap(f.fileno(), 8192)
+            m[100:105] = b"hello"
+            m.flush()
+            m.close()
+        assert fu.read_file(pool.b(0, "m"))[98:107] == b"aahelloaa"
+
+
+def test_passthrough_ro_leaves_writers_to_the_daemon_and_mixed_opens_work():
+    """passthrough.io=ro: O_RDONLY opens are passed through. The kernel fails an open that would mix
+    passthrough and page-cached opens of one inode, so opens of an inode follow its first open."""
+    pool = _pt_pool([None], "passthrough.io=ro")
+    with pool:
+        fu.write_file(pool.p("a"), b"A" * 65536)
+        fu.write_file(pool.p("b"), b"B" * 65536)
+        # a: reader first -> passed through; the writer that follows shares it
+        r = os.open(pool.p("a"), os.O_RDONLY)
+        w = fu.call_with_timeout(lambda: os.open(pool.p("a"), os.O_RDWR), 10)
+        try:
+            with stopped(pool):
+                assert fu.call_with_timeout(lambda: os.pread(r, 4, 0), 5) == b"AAAA"
+                assert fu.call_with_timeout(lambda: os.pwrite(w, b"z", 0), 5) == 1
+        finally:
+            os.close(w)
+            os.close(r)
+        assert fu.read_file(pool.b(0, "a"))[:2] == b"zA"
+        # b: writer first -> through the daemon; a reader opened meanwhile must still open and read
+        w = os.open(pool.p("b"), os.O_RDWR)
+        try:
+            r = fu.call_with_timeout(lambda: os.open(pool.p("b"), os.O_RDONLY), 10)
+            try:
+                assert fu.call_with_timeout(lambda: os.pwrite(w, b"y", 1), 5) == 1
+                assert fu.call_with_timeout(lambda: os.pread(r, 3, 0), 5) == b"ByB"
+            finally:
+                os.close(r)
+        finally:
+            os.close(w)
+        # once all are closed, a new reader of b is passed through again
+        r = os.open(pool.p("b"), os.O_RDONLY)
+        try:
+            with stopped(pool):
+                assert fu.call_with_timeout(lambda: os.pread(r, 3, 0), 5) == b"ByB"
+        finally:
+            os.close(r)
+        assert not pool.log_problems(), pool.log_problems()
+
+
+def test_passthrough_setuid_file_goes_through_the_daemon():
+    """A set-user-ID file is not passed through (the kernel would write it with the credentials of
+    whoever opened it first): with the daemon stopped, a read of it waits."""
+    pool = _pt_pool([None], "passthrough.io=rw")
+    with pool:
+        fu.write_file(pool.p("s"), b"S" * 4096)
+        os.chmod(pool.b(0, "s"), 0o4755)
+        fd = os.open(pool.p("s"), os.O_RDONLY)
+        try:
+            box = {}
+            t = threading.Thread(target=lambda: box.setdefault("r", os.pread(fd, 4, 0)), daemon=True)
+            with stopped(pool):
+                t.start()
+                t.join(1.0)
+                assert t.is_alive(), "read finished without the daemon: the setuid file was passed through"
+            t.join(10)
+            assert box.get("r") == b"SSSS"
+        finally:
+            fu.call_with_timeout(lambda: os.close(fd), 10)
+
+
+def test_passthrough_backing_file_is_let_go_after_the_last_close():
+    """The kernel keeps a registered backing file open until its id is closed: space of a file unlinked
+    while open must come back once the last open of it is closed."""
+    pool = _pt_pool(["32m"], "passthrough.io=rw,minfreespace=1M")
+    with pool:
+        def free():
+            st = os.statvfs(pool.b(0))
+            return st.f_bavail * st.f_frsize
+
+        empty = free()
+        fu.write_file(pool.p("big"), os.urandom(16 * MiB))
+        fds = [os.open(pool.p("big"), os.O_RDONLY) for _ in range(2)]
+        assert os.pread(fds[0], 16, 0) and os.pread(fds[1], 16, 0)
+        os.unlink(pool.p("big"))
+        assert free() < empty - 8 * MiB
+        os.close(fds[0])
+        assert free() < empty - 8 * MiB  # one open left: still in use
+        os.close(fds[1])
+        ok = False
+        for _ in range(100):
+            if free() > empty - MiB:
+                ok = True
+                break
+            threading.Event().wait(0.05)
+        assert ok, "branch space not returned: %d of %d bytes free" % (free(), empty)
+
+
+def test_passthrough_is_read_only_at_runtime():
+    with fu.Pool([None]) as pool:
+        assert os.getxattr(pool.p(".mergerfs"), "user.mergerfs.passthrough.io") == b"off"
+        with pytest.raises(OSError) as e:
+            pool.setopt("passthrough.io", "rw")
+        assert e.value.errno == errno.EROFS
+        assert os.getxattr(pool.p(".mergerfs"), "user.mergerfs.passthrough.io") == b"off"

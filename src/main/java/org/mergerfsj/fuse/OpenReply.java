@@ -1,0 +1,236 @@
+package org.mergerfsj.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import java.util.HashMap;
+import jnr.ffi.Pointer;
+import org.mergerfsj.config.Config;
+import org.mergerfsj.config.FlushOnClose;
+import org.mergerfsj.config.PassthroughIo;
+import org.mergerfsj.posix.Errno;
+import org.mergerfsj.posix.Posix;
+import org.mergerfsj.posix.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Open flags libfuse2's fuse_file_info has no bits for, set in OPEN and CREATE replies: FOPEN_NOFLUSH
+ * (flush-on-close, OPT-65; protocol 7.35) and FOPEN_PASSTHROUGH with a backing id (passthrough.io, OPT-69;
+ * 7.40, Linux 6.9). Requests that need either are processed on a {@link SideChannel} whose send edits the
+ * {@code fuse_open_out} before writing it; the others take libfuse's own channel, as before.
+ *
+ * <p>Passthrough: the branch fd the open made is registered with the kernel (FUSE_DEV_IOC_BACKING_OPEN on
+ * the device), and from then on the kernel reads, writes and mmaps that file itself: no READ or WRITE
+ * reaches the daemon for the open file. The kernel's rules for one FUSE inode (fs/fuse/iomode.c) shape the
+ * bookkeeping here, per node id:
+ * <ul>
+ * <li>while the inode has passthrough opens, every further open must be passthrough with the same backing
+ * file, or the caller's open fails (EINVAL, EBUSY): later opens reuse the registered backing id, whatever
+ * their access mode;
+ * <li>while it has page-cached opens, a passthrough open fails (ETXTBSY): an open the mode does not select
+ * makes the inode's later opens go without passthrough until all of them are released.
+ * </ul>
+ * The kernel drops an open's claim on the inode before it sends RELEASE, so counting releases (including
+ * libfuse's own release of an open whose reply could not be delivered, which reaches {@link #released}
+ * through the release callback) tells when the backing id can be closed.
+ */
+final class OpenReply {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenReply.class);
+    private static final MemoryIO IO = MemoryIO.getInstance();
+
+    static final int FOPEN_DIRECT_IO = 1, FOPEN_NOFLUSH = 1 << 5, FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6,
+            FOPEN_PASSTHROUGH = 1 << 7;
+    /** The only flags the kernel accepts beside FOPEN_PASSTHROUGH (FOPEN_PASSTHROUGH_MASK); direct io is dropped. */
+    private static final int PASSTHROUGH_KEEPS = FOPEN_NOFLUSH;
+    private static final int OPEN_OUT = 16, ENTRY_OUT = 128; // struct fuse_open_out, fuse_entry_out (7.9+)
+    /** _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t). */
+    static final long BACKING_OPEN = 0x4010E501L, BACKING_CLOSE = 0x4004E502L;
+
+    /** The request a worker is processing on the side channel; its reply is written on the same thread. */
+    private static final class Current {
+        int opcode, flags;
+        long nodeid;
+        long map; // native struct fuse_backing_map / uint32 scratch, per thread
+    }
+
+    private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(() -> {
+        Current c = new Current();
+        c.map = IO.allocateMemory(16, true);
+        return c;
+    });
+
+    /** One FUSE inode's opens as this daemon answered them. */
+    private static final class Node {
+        int backingId; // > 0 while ptOpens > 0
+        int ptOpens, otherOpens;
+    }
+
+    private record Opened(long nodeid, Node node, boolean pt) {}
+
+    private final int fd;
+    private final FuseFs fs;
+    private final SideChannel chan;
+    private volatile boolean noflush, passthrough;
+    /** Guarded by itself: node id -> its opens; fh -> what release must undo. */
+    private final HashMap<Long, Node> nodes = new HashMap<>();
+    private final HashMap<Long, Opened> byFh = new HashMap<>();
+    private boolean warned;
+
+    OpenReply(Pointer se, Pointer ch, int fd, FuseFs fs) {
+        this.fd = fd;
+        this.fs = fs;
+        this.chan = new SideChannel(se, ch, this::send);
+    }
+
+    /** Set from the INIT reply, before it is written: what the kernel agreed to. */
+    void negotiated(boolean noflush, boolean passthrough) {
+        this.noflush = noflush;
+        this.passthrough = passthrough;
+    }
+
+    boolean passthrough() {
+        return passthrough;
+    }
+
+    /** Whether the OPEN or CREATE at {@code req} needs its reply edited (or, with passthrough, counted). */
+    boolean wants(long req) {
+        if (passthrough) return true;
+        if (!noflush) return false;
+        FlushOnClose m = fs.config().flushOnClose();
+        return m == FlushOnClose.NEVER
+                || m == FlushOnClose.OPENED_FOR_WRITE && (IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE) == Posix.O_RDONLY;
+    }
+
+    /** Processes the OPEN or CREATE request at {@code req} (described by the worker's fuse_buf {@code buf}). */
+    void process(Pointer buf, long req) {
+        Current c = CURRENT.get();
+        c.opcode = Wire.opcode(req);
+        c.nodeid = Wire.nodeid(req);
+        c.flags = IO.getInt(req + Wire.IN_HEADER); // open_in.flags and create_in.flags both come first
+        try {
+            chan.process(buf);
+        } finally {
+            c.opcode = 0;
+        }
+    }
+
+    private int send(long ch, long iov, long count) {
+        try {
+            Current c = CURRENT.get();
+            if (count == 2 && c.opcode != 0 && IO.getInt(IO.getLong(iov) + 4) == 0) {
+                long arg = IO.getLong(iov + 16), len = IO.getLong(iov + 24);
+                long out = 0, nodeid = 0;
+                if (c.opcode == Wire.OPEN && len == OPEN_OUT) {
+                    out = arg;
+                    nodeid = c.nodeid;
+                } else if (c.opcode == Wire.CREATE && len == ENTRY_OUT + OPEN_OUT) {
+                    out = arg + ENTRY_OUT;
+                    nodeid = IO.getLong(arg); // entry_out.nodeid: the new file's node
+                }
+                if (out != 0) edit(c, out, nodeid);
+            }
+            return Wire.writev(fd, iov, (int) count);
+        } catch (Throwable t) {
+            LOG.error("sending an OPEN/CREATE reply failed", t);
+            return -Errno.EIO;
+        }
+    }
+
+    private void edit(Current c, long out, long nodeid) {
+        Config cfg = fs.config();
+        int acc = c.flags & Posix.O_ACCMODE;
+        int flags = IO.getInt(out + 8);
+        if (noflush) {
+            FlushOnClose m = cfg.flushOnClose();
+            if (m == FlushOnClose.NEVER || m == FlushOnClose.OPENED_FOR_WRITE && acc == Posix.O_RDONLY) flags |= FOPEN_NOFLUSH;
+        }
+        if (passthrough) {
+            int id = attach(c, nodeid, IO.getLong(out), acc, cfg);
+            if (id > 0) {
+                flags = flags & PASSTHROUGH_KEEPS | FOPEN_PASSTHROUGH;
+                IO.putInt(out + 12, id);
+            }
+        }
+        IO.putInt(out + 8, flags);
+    }
+
+    private static boolean selects(PassthroughIo mode, int acc) {
+        switch (mode) {
+            case RW:
+                return true;
+            case RO:
+                return acc == Posix.O_RDONLY;
+            case WO:
+                return acc == Posix.O_WRONLY;
+            default:
+                return false;
+        }
+    }
+
+    /** Counts the open fh of nodeid; returns the backing id it is to use, or 0 for none. */
+    private int attach(Current c, long nodeid, long fh, int acc, Config cfg) {
+        synchronized (nodes) {
+            Node n = nodes.computeIfAbsent(nodeid, k -> new Node());
+            boolean pt;
+            if (n.ptOpens > 0) {
+                pt = true;
+            } else if (n.otherOpens > 0 || !selects(cfg.passthroughIo(), acc) || cfg.nullrw()) {
+                pt = false;
+            } else {
+                n.backingId = register(c, fh);
+                pt = n.backingId > 0;
+            }
+            if (pt) n.ptOpens++;
+            else n.otherOpens++;
+            byFh.put(fh, new Opened(nodeid, n, pt));
+            return pt ? n.backingId : 0;
+        }
+    }
+
+    /**
+     * Registers the branch fd of fh as a backing file: its id, or 0 when the file must not or cannot be
+     * passed through. Files with set-user-ID or set-group-ID bits are not: the kernel writes to a backing
+     * file with the credentials of whoever registered it, so a later writer sharing the registration would
+     * not clear those bits as a write of their own would.
+     */
+    private int register(Current c, long fh) {
+        int bfd = fs.branchFd(fh);
+        if (bfd < 0) return 0;
+        Stat st = Posix.fstat(bfd);
+        if (st == null || !st.isReg() || (st.mode & (Posix.S_ISUID | Posix.S_ISGID)) != 0) return 0;
+        IO.putInt(c.map, bfd);
+        IO.putInt(c.map + 4, 0);
+        IO.putLong(c.map + 8, 0);
+        int id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, c.map);
+        if (id > 0) return id;
+        int err = id < 0 ? Posix.errno() : Errno.EIO;
+        if (!warned) {
+            warned = true;
+            LOG.warn("passthrough.io: the kernel refused a backing file ({}); such opens go through the daemon",
+                    Posix.strerror(err));
+        }
+        return 0;
+    }
+
+    /** The release of fh (from the kernel, or libfuse's own after an undelivered reply). */
+    void released(long fh) {
+        if (!passthrough) return;
+        synchronized (nodes) {
+            Opened o = byFh.remove(fh);
+            if (o == null) return;
+            Node n = o.node();
+            if (o.pt()) {
+                if (--n.ptOpens == 0) {
+                    Current c = CURRENT.get();
+                    IO.putInt(c.map, n.backingId);
+                    if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, c.map) < 0) {
+                        LOG.warn("passthrough.io: closing backing id {} failed: {}", n.backingId, Posix.strerror(Posix.errno()));
+                    }
+                    n.backingId = 0;
+                }
+            } else {
+                n.otherOpens--;
+            }
+            if (n.ptOpens == 0 && n.otherOpens == 0) nodes.remove(o.nodeid());
+        }
+    }
+}
