@@ -114,7 +114,7 @@ def default_ref(targets):
 
 def compared(targets, ref):
     """Targets set against the reference: every one but raw and the reference itself, ours first."""
-    first = ["mergerfs-j", "mergerfs-j-cache", "%s-cache" % ref, "unionfs-fuse"]
+    first = ["mergerfs-j", "mergerfs-j-cache", "mergerfs-j-pt", "%s-cache" % ref, "unionfs-fuse"]
     rest = [t for t in targets if t not in ("raw", ref)]
     return [t for t in first if t in rest] + [t for t in rest if t not in first]
 
@@ -259,7 +259,7 @@ def write_chart(res, ref, path, date, cfg):
     vmax = max([v for vs in vals.values() for v in vs if v is not None] + [PARITY])
     cap = 4.0                                   # longer bars are cut and carry their value
     xmax = min(vmax, cap) * 1.12 + 0.08
-    colors = {"mergerfs-j": "#1f77b4", "mergerfs-j-cache": "#6baed6",
+    colors = {"mergerfs-j": "#1f77b4", "mergerfs-j-cache": "#6baed6", "mergerfs-j-pt": "#08306b",
               "unionfs-fuse": "#9e9e9e", "mergerfs-cache": "#e6a04b"}
     spare = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 

@@ -11,6 +11,8 @@
 #                      then DATE-run2, DATE-run3, ... so that an earlier run of the day is not overwritten.
 #                      An explicit prefix overwrites.
 #   --cache-variants   two more targets with cache.files=auto-full: mergerfs-cache and mergerfs-j-cache
+#   --pt-variant       one more target: mergerfs-j-pt, mergerfs-j with passthrough.io=rw (FUSE passthrough,
+#                      Linux 6.9+; mergerfs 2.33.5 has no counterpart)
 #   --no-docs          leave docs/bench alone (the report is still written into the results dir)
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 docs=docs/bench
 prefix=${BENCH_PREFIX:-}
 cache=0
+pt=0
 out=""
 args=()
 while [ $# -gt 0 ]; do
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
     --prefix) prefix=$2; shift 2;;
     --prefix=*) prefix=${1#*=}; shift;;
     --cache-variants) cache=1; shift;;
+    --pt-variant) pt=1; shift;;
     --no-docs) docs=""; shift;;
     --out) out=$2; args+=("$1" "$2"); shift 2;;
-    -h|--help) sed -n '2,14p' "$0"; echo; echo "unionbench.sh:"; bash "$bench" --help; exit 0;;
+    -h|--help) sed -n '2,16p' "$0"; echo; echo "unionbench.sh:"; bash "$bench" --help; exit 0;;
     *) args+=("$1"); shift;;
   esac
 done
@@ -65,6 +69,9 @@ if [ $cache = 1 ]; then
               --mount 'mergerfs -o defaults,allow_other,cache.files=auto-full,category.create=mfs {branches} {mnt}'
             --target mergerfs-j-cache
               --mount "$mfs_j -o allow_other,cache.files=auto-full,category.create=mfs {branches} {mnt}")
+fi
+if [ $pt = 1 ]; then
+  targets+=(--target mergerfs-j-pt --mount "$mfs_j -o allow_other,passthrough.io=rw,category.create=mfs {branches} {mnt}")
 fi
 if command -v unionfs-fuse >/dev/null; then
   targets+=(--target unionfs-fuse --mount 'unionfs-fuse -o allow_other,cow {branch1}=RW:{branch2}=RW {mnt}')
