@@ -23,6 +23,7 @@ import threading
 import pytest
 
 import faultutil as fu
+import permtools
 
 MiB = 1 << 20
 
@@ -40,6 +41,14 @@ def stopped(pool):
         yield
     finally:
         os.kill(pool.pid, signal.SIGCONT)
+
+
+def _released(pool, n):
+    """Waits until the daemon's TRACE log shows n releases in all, and a moment for their bookkeeping."""
+    while pool.log().count("release fh=") < n:
+        threading.Event().wait(0.05)
+    threading.Event().wait(0.2)
+    return True
 
 
 def _flushes(pool):
@@ -136,9 +145,15 @@ def test_passthrough_file_can_be_mapped():
         fu.write_file(pool.p("m"), b"a" * 8192)
         with open(pool.p("m"), "r+b") as f:
             m = mmap.mmap(f.fileno(), 8192)
-            m[100:105] = b"hello"
-            m.flush()
-            m.close()
+            try:
+                with stopped(pool):  # page faults and msync go to the branch file, not to the daemon
+                    def touch():
+                        m[100:105] = b"hello"
+                        m.flush()
+                        return bytes(m[96:109])
+                    assert fu.call_with_timeout(touch, 5) == b"aaaahelloaaaa"
+            finally:
+                m.close()
         assert fu.read_file(pool.b(0, "m"))[98:107] == b"aahelloaa"
 
 
@@ -161,6 +176,8 @@ def test_passthrough_ro_leaves_writers_to_the_daemon_and_mixed_opens_work():
             os.close(r)
         assert fu.read_file(pool.b(0, "a"))[:2] == b"zA"
         # b: writer first -> through the daemon; a reader opened meanwhile must still open and read
+        pool.setopt("log.level", "trace")
+        before = pool.log().count("release fh=")
         w = os.open(pool.p("b"), os.O_RDWR)
         try:
             r = fu.call_with_timeout(lambda: os.open(pool.p("b"), os.O_RDONLY), 10)
@@ -171,7 +188,9 @@ def test_passthrough_ro_leaves_writers_to_the_daemon_and_mixed_opens_work():
                 os.close(r)
         finally:
             os.close(w)
-        # once all are closed, a new reader of b is passed through again
+        # once the daemon has seen both releases (the kernel sends them in the background), a new reader
+        # of b is passed through again
+        assert fu.call_with_timeout(lambda: _released(pool, before + 2), 15)
         r = os.open(pool.p("b"), os.O_RDONLY)
         try:
             with stopped(pool):
@@ -214,7 +233,8 @@ def test_passthrough_backing_file_is_let_go_after_the_last_close():
         empty = free()
         fu.write_file(pool.p("big"), os.urandom(16 * MiB))
         fds = [os.open(pool.p("big"), os.O_RDONLY) for _ in range(2)]
-        assert os.pread(fds[0], 16, 0) and os.pread(fds[1], 16, 0)
+        with stopped(pool):  # both opens are passed through
+            assert fu.call_with_timeout(lambda: os.pread(fds[0], 16, 0) and os.pread(fds[1], 16, 0), 5)
         os.unlink(pool.p("big"))
         assert free() < empty - 8 * MiB
         os.close(fds[0])
@@ -236,3 +256,72 @@ def test_passthrough_is_read_only_at_runtime():
             pool.setopt("passthrough.io", "rw")
         assert e.value.errno == errno.EROFS
         assert os.getxattr(pool.p(".mergerfs"), "user.mergerfs.passthrough.io") == b"off"
+
+
+def test_passthrough_open_of_a_replaced_branch_file_fails_ebusy():
+    """An inode's later opens must share its backing file; if the branch file was replaced meanwhile,
+    sharing would send the new writer's data into the old file. The open fails EBUSY instead."""
+    pool = _pt_pool([None], "passthrough.io=rw")
+    with pool:
+        fu.write_file(pool.p("f"), b"old")
+        r = os.open(pool.p("f"), os.O_RDONLY)
+        try:
+            fu.write_file(pool.b(0, "f.new"), b"new!")
+            os.rename(pool.b(0, "f.new"), pool.b(0, "f"))
+            with pytest.raises(OSError) as e:
+                fu.call_with_timeout(lambda: os.close(os.open(pool.p("f"), os.O_WRONLY)), 10)
+            assert e.value.errno == errno.EBUSY
+            assert fu.call_with_timeout(lambda: os.pread(r, 3, 0), 5) == b"old"
+        finally:
+            os.close(r)
+        # once the reader's release has reached the daemon (the kernel sends it in the background), the
+        # new file is opened and passed through on its own
+        for _ in range(50):
+            try:
+                fu.write_file(pool.p("f"), b"fresh")
+                break
+            except OSError as e:
+                assert e.errno == errno.EBUSY
+                threading.Event().wait(0.1)
+        assert fu.read_file(pool.b(0, "f")) == b"fresh"
+        assert not pool.log_problems(), pool.log_problems()
+
+
+def test_passthrough_with_link_cow_writes_reach_the_copy_only():
+    """link_cow: a hard-linked file is not passed through, so a writer after a reader gets its own copy
+    (and the other link keeps its content) instead of sharing the reader's backing file."""
+    pool = _pt_pool([None], "passthrough.io=rw,link_cow=true")
+    with pool:
+        fu.write_file(pool.b(0, "a"), b"shared")
+        os.link(pool.b(0, "a"), pool.b(0, "b"))
+        r = os.open(pool.p("a"), os.O_RDONLY)
+        try:
+            w = fu.call_with_timeout(lambda: os.open(pool.p("a"), os.O_WRONLY), 10)
+            try:
+                assert fu.call_with_timeout(lambda: os.pwrite(w, b"COPIED", 0), 5) == 6
+            finally:
+                os.close(w)
+        finally:
+            os.close(r)
+        assert fu.read_file(pool.b(0, "a")) == b"COPIED"
+        assert fu.read_file(pool.b(0, "b")) == b"shared"
+
+
+def test_passthrough_write_open_of_a_file_made_setuid_while_shared_is_refused():
+    """root registered the backing file (the kernel then writes it with CAP_FSETID); once the file is
+    set-user-ID, a user's write open may not share it, since its writes would keep the bit."""
+    permtools.ensure_users()
+    uid = sorted(permtools.USERS)[0]
+    pool = _pt_pool([None], "passthrough.io=rw")
+    with pool:
+        fu.write_file(pool.p("s"), b"S" * 16)
+        os.chmod(pool.p("s"), 0o666)
+        r = os.open(pool.p("s"), os.O_RDONLY)  # root: passed through
+        try:
+            os.chmod(pool.p("s"), 0o4777)
+            res = permtools.as_user(uid, pool.mnt, [["append", "s", "x"]])
+            assert res == ["EPERM"], res
+        finally:
+            os.close(r)
+        assert os.stat(pool.b(0, "s")).st_mode & 0o7777 == 0o4777
+        assert fu.read_file(pool.b(0, "s")) == b"S" * 16

@@ -143,7 +143,7 @@ final class OptionTable {
                 "opens whose reads and writes the kernel does on the branch file itself (kernel 6.9+, root)",
                 PassthroughIo::parse, (b, v) -> b.passthroughIo = v, Config::passthroughIo));
         all.add(new Opt("passthrough.max-stack-depth", RUNTIME_RO, "UINT", "1",
-                "filesystem stacking depth claimed for passthrough: 1, or 2 to allow branches on overlayfs or FUSE",
+                "stacking depth claimed for passthrough: 1, or 2 for branches on overlayfs, ecryptfs or passthrough FUSE",
                 null, (b, v, w) -> b.passthroughMaxStackDepth = stackDepth(v), c -> Integer.toString(c.passthroughMaxStackDepth())));
         all.add(new Opt("pid", FIXED, "UINT", "", "process id of the daemon", null, null,
                 c -> Long.toString(ProcessHandle.current().pid())));

@@ -402,10 +402,12 @@ public final class FuseFs extends FuseStubFS {
         try {
             long fh = fh(fi);
             if (trace && LOG.isTraceEnabled()) LOG.trace("release fh={}", fh);
-            int r = fs.release(fh);
-            OpenReply o = opens;
-            if (o != null) o.released(fh);
-            return r;
+            try {
+                return fs.release(fh);
+            } finally {
+                OpenReply o = opens;
+                if (o != null) o.released(fh);
+            }
         } catch (Throwable t) {
             return fail("release", str(p), t);
         }

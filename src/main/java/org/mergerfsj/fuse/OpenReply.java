@@ -2,6 +2,7 @@ package org.mergerfsj.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import java.util.HashMap;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.config.Config;
 import org.mergerfsj.config.FlushOnClose;
@@ -47,20 +48,19 @@ final class OpenReply {
 
     /** The request a worker is processing on the side channel; its reply is written on the same thread. */
     private static final class Current {
-        int opcode, flags;
+        int opcode, flags, uid;
         long nodeid;
-        long map; // native struct fuse_backing_map / uint32 scratch, per thread
+        /** struct fuse_backing_map or a backing id; an error reply's header and its iovec. */
+        final Pointer scratch = Memory.allocateDirect(Posix.RT, 48, true);
     }
 
-    private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(() -> {
-        Current c = new Current();
-        c.map = IO.allocateMemory(16, true);
-        return c;
-    });
+    private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
 
     /** One FUSE inode's opens as this daemon answered them. */
     private static final class Node {
         int backingId; // > 0 while ptOpens > 0
+        long dev, ino; // the registered branch file
+        boolean byRoot; // registered by a root caller: the kernel writes it with CAP_FSETID
         int ptOpens, otherOpens;
     }
 
@@ -70,6 +70,8 @@ final class OpenReply {
     private final FuseFs fs;
     private final SideChannel chan;
     private volatile boolean noflush, passthrough;
+    /** Set once the kernel refused a backing file with EPERM (the daemon is not root): no more tries. */
+    private volatile boolean refused;
     /** Guarded by itself: node id -> its opens; fh -> what release must undo. */
     private final HashMap<Long, Node> nodes = new HashMap<>();
     private final HashMap<Long, Opened> byFh = new HashMap<>();
@@ -87,10 +89,6 @@ final class OpenReply {
         this.passthrough = passthrough;
     }
 
-    boolean passthrough() {
-        return passthrough;
-    }
-
     /** Whether the OPEN or CREATE at {@code req} needs its reply edited (or, with passthrough, counted). */
     boolean wants(long req) {
         if (passthrough) return true;
@@ -105,6 +103,7 @@ final class OpenReply {
         Current c = CURRENT.get();
         c.opcode = Wire.opcode(req);
         c.nodeid = Wire.nodeid(req);
+        c.uid = IO.getInt(req + 24);
         c.flags = IO.getInt(req + Wire.IN_HEADER); // open_in.flags and create_in.flags both come first
         try {
             chan.process(buf);
@@ -114,28 +113,47 @@ final class OpenReply {
     }
 
     private int send(long ch, long iov, long count) {
+        int refuse = 0;
         try {
             Current c = CURRENT.get();
             if (count == 2 && c.opcode != 0 && IO.getInt(IO.getLong(iov) + 4) == 0) {
                 long arg = IO.getLong(iov + 16), len = IO.getLong(iov + 24);
-                long out = 0, nodeid = 0;
                 if (c.opcode == Wire.OPEN && len == OPEN_OUT) {
-                    out = arg;
-                    nodeid = c.nodeid;
+                    refuse = edit(c, arg, c.nodeid);
                 } else if (c.opcode == Wire.CREATE && len == ENTRY_OUT + OPEN_OUT) {
-                    out = arg + ENTRY_OUT;
-                    nodeid = IO.getLong(arg); // entry_out.nodeid: the new file's node
+                    refuse = edit(c, arg + ENTRY_OUT, IO.getLong(arg)); // entry_out.nodeid: the new file's node
                 }
-                if (out != 0) edit(c, out, nodeid);
             }
-            return Wire.writev(fd, iov, (int) count);
+        } catch (Throwable t) {
+            // nothing was counted (see attach): the reply goes out as libfuse made it
+            LOG.error("editing an OPEN/CREATE reply failed", t);
+        }
+        try {
+            return refuse != 0 ? fail(iov, refuse) : Wire.writev(fd, iov, (int) count);
         } catch (Throwable t) {
             LOG.error("sending an OPEN/CREATE reply failed", t);
             return -Errno.EIO;
         }
     }
 
-    private void edit(Current c, long out, long nodeid) {
+    /**
+     * Answers the open with errno instead of libfuse's reply, then tells libfuse the reply could not be
+     * delivered (ENOENT, as for an interrupted open), so that it releases the open file it made.
+     */
+    private int fail(long iov, int errno) {
+        Pointer p = CURRENT.get().scratch;
+        long h = p.address() + 16, vec = p.address() + 32;
+        IO.putInt(h, Wire.OUT_HEADER);
+        IO.putInt(h + 4, -errno);
+        IO.putLong(h + 8, IO.getLong(IO.getLong(iov) + 8)); // unique
+        IO.putLong(vec, h);
+        IO.putLong(vec + 8, Wire.OUT_HEADER);
+        Wire.writev(fd, vec, 1);
+        return -Errno.ENOENT;
+    }
+
+    /** Sets the open flags of the fuse_open_out at {@code out}; returns 0, or an errno to fail the open with. */
+    private int edit(Current c, long out, long nodeid) {
         Config cfg = fs.config();
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
@@ -145,12 +163,14 @@ final class OpenReply {
         }
         if (passthrough) {
             int id = attach(c, nodeid, IO.getLong(out), acc, cfg);
+            if (id < 0) return -id;
             if (id > 0) {
                 flags = flags & PASSTHROUGH_KEEPS | FOPEN_PASSTHROUGH;
                 IO.putInt(out + 12, id);
             }
         }
         IO.putInt(out + 8, flags);
+        return 0;
     }
 
     private static boolean selects(PassthroughIo mode, int acc) {
@@ -166,47 +186,82 @@ final class OpenReply {
         }
     }
 
-    /** Counts the open fh of nodeid; returns the backing id it is to use, or 0 for none. */
+    /**
+     * Counts the open fh of nodeid; returns the backing id it is to use, 0 for none, or -errno when the
+     * open must fail. Nothing is counted unless it returns >= 0 (the caller then cannot fail to reply).
+     *
+     * <p>A node with passthrough opens lends its backing file to every later open (the kernel allows no
+     * other), but only if that open found the same branch file: a file replaced on the branch, or one
+     * that link_cow copied, would otherwise take the writes into the old one. Such an open fails EBUSY,
+     * as the kernel fails conflicting backing files. A write open by a non-root caller of a file that
+     * gained set-user-ID or set-group-ID bits since root registered it fails EPERM: the kernel would
+     * write it with root's CAP_FSETID, and the bits would survive the write.
+     */
     private int attach(Current c, long nodeid, long fh, int acc, Config cfg) {
         synchronized (nodes) {
-            Node n = nodes.computeIfAbsent(nodeid, k -> new Node());
-            boolean pt;
-            if (n.ptOpens > 0) {
-                pt = true;
-            } else if (n.otherOpens > 0 || !selects(cfg.passthroughIo(), acc) || cfg.nullrw()) {
-                pt = false;
-            } else {
-                n.backingId = register(c, fh);
-                pt = n.backingId > 0;
+            Node n = nodes.get(nodeid);
+            int bfd = fs.branchFd(fh);
+            if (n != null && n.ptOpens > 0) {
+                Stat st = bfd < 0 ? null : Posix.fstat(bfd);
+                if (st == null || st.dev != n.dev || st.ino != n.ino) return -Errno.EBUSY;
+                if (acc != Posix.O_RDONLY && n.byRoot && c.uid != 0 && (st.mode & (Posix.S_ISUID | Posix.S_ISGID)) != 0) {
+                    return -Errno.EPERM;
+                }
+                n.ptOpens++;
+                byFh.put(fh, new Opened(nodeid, n, true));
+                return n.backingId;
             }
-            if (pt) n.ptOpens++;
-            else n.otherOpens++;
-            byFh.put(fh, new Opened(nodeid, n, pt));
-            return pt ? n.backingId : 0;
+            int id = 0;
+            Stat st = null;
+            if ((n == null || n.otherOpens == 0) && selects(cfg.passthroughIo(), acc) && !cfg.nullrw() && !refused
+                    && (c.flags & Posix.O_DIRECT) == 0 && bfd >= 0) {
+                st = Posix.fstat(bfd);
+                if (eligible(st, cfg)) id = register(c, bfd);
+            }
+            if (n == null) {
+                n = new Node();
+                nodes.put(nodeid, n);
+            }
+            if (id > 0) {
+                n.backingId = id;
+                n.dev = st.dev;
+                n.ino = st.ino;
+                n.byRoot = c.uid == 0;
+                n.ptOpens++;
+            } else {
+                n.otherOpens++;
+            }
+            byFh.put(fh, new Opened(nodeid, n, id > 0));
+            return id;
         }
     }
 
     /**
-     * Registers the branch fd of fh as a backing file: its id, or 0 when the file must not or cannot be
-     * passed through. Files with set-user-ID or set-group-ID bits are not: the kernel writes to a backing
-     * file with the credentials of whoever registered it, so a later writer sharing the registration would
-     * not clear those bits as a write of their own would.
+     * Whether a branch file may become a backing file: a regular file without set-user-ID or set-group-ID
+     * bits (the kernel writes a backing file with the credentials of whoever registered it, so a later
+     * writer sharing the registration would not clear those bits as a write of their own would), and not a
+     * hard-linked file under link_cow (a later write open replaces it with a copy).
      */
-    private int register(Current c, long fh) {
-        int bfd = fs.branchFd(fh);
-        if (bfd < 0) return 0;
-        Stat st = Posix.fstat(bfd);
-        if (st == null || !st.isReg() || (st.mode & (Posix.S_ISUID | Posix.S_ISGID)) != 0) return 0;
-        IO.putInt(c.map, bfd);
-        IO.putInt(c.map + 4, 0);
-        IO.putLong(c.map + 8, 0);
-        int id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, c.map);
+    private static boolean eligible(Stat st, Config cfg) {
+        return st != null && st.isReg() && (st.mode & (Posix.S_ISUID | Posix.S_ISGID)) == 0
+                && !(cfg.linkCow() && st.nlink > 1);
+    }
+
+    /** Registers a branch fd as a backing file: its id, or 0 when the kernel refuses. O_DIRECT opens are not
+     * registered: the kernel opens the backing file with the caller's flags, and a branch may refuse O_DIRECT. */
+    private int register(Current c, int bfd) {
+        Pointer m = c.scratch;
+        m.putInt(0, bfd);
+        m.putInt(4, 0);
+        m.putLong(8, 0);
+        int id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, m.address());
         if (id > 0) return id;
         int err = id < 0 ? Posix.errno() : Errno.EIO;
+        if (err == Errno.EPERM) refused = true;
         if (!warned) {
             warned = true;
-            LOG.warn("passthrough.io: the kernel refused a backing file ({}); such opens go through the daemon",
-                    Posix.strerror(err));
+            LOG.warn("passthrough.io: the kernel refused a backing file ({}); such opens go through the daemon{}",
+                    Posix.strerror(err), err == Errno.EPERM ? " (passthrough needs a daemon running as root)" : "");
         }
         return 0;
     }
@@ -220,9 +275,9 @@ final class OpenReply {
             Node n = o.node();
             if (o.pt()) {
                 if (--n.ptOpens == 0) {
-                    Current c = CURRENT.get();
-                    IO.putInt(c.map, n.backingId);
-                    if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, c.map) < 0) {
+                    Pointer m = CURRENT.get().scratch;
+                    m.putInt(0, n.backingId);
+                    if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address()) < 0) {
                         LOG.warn("passthrough.io: closing backing id {} failed: {}", n.backingId, Posix.strerror(Posix.errno()));
                     }
                     n.backingId = 0;
