@@ -114,6 +114,14 @@ def _pt_pool(sizes, opts):
         log = pool.log()
         pool.close()
         pytest.skip("kernel did not offer FUSE passthrough: " + log[-500:])
+    # the kernel may still refuse backing files (a daemon without CAP_SYS_ADMIN, in a container)
+    fu.write_file(pool.p(".probe"), b"p")
+    fu.call_with_timeout(lambda: os.close(os.open(pool.p(".probe"), os.O_RDONLY)), 10)
+    os.unlink(pool.p(".probe"))
+    if "refused a backing file" in pool.log():
+        log = pool.log()
+        pool.close()
+        pytest.skip("kernel refused backing files: " + log[-500:])
     return pool
 
 
