@@ -611,6 +611,10 @@ public final class FuseMount implements AutoCloseable {
             long writev(int fd, long iov, int count);
 
             int ioctl(int fd, long request, long arg);
+
+            int capget(long header, long data);
+
+            int capset(long header, long data);
         }
     }
 

@@ -48,10 +48,13 @@ final class OpenReply {
 
     /** The request a worker is processing on the side channel; its reply is written on the same thread. */
     private static final class Current {
-        int opcode, flags, uid;
+        int opcode, flags;
         long nodeid;
-        /** struct fuse_backing_map or a backing id; an error reply's header and its iovec. */
-        final Pointer scratch = Memory.allocateDirect(Posix.RT, 48, true);
+        /**
+         * Bytes 0-15: struct fuse_backing_map or a backing id; 16-47: an error reply's header and its
+         * iovec; 48-103: capget/capset header, the thread's capabilities and the set without CAP_FSETID.
+         */
+        final Pointer scratch = Memory.allocateDirect(Posix.RT, 104, true);
     }
 
     private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
@@ -60,7 +63,6 @@ final class OpenReply {
     private static final class Node {
         int backingId; // > 0 while ptOpens > 0
         long dev, ino; // the registered branch file
-        boolean byRoot; // registered by a root caller: the kernel writes it with CAP_FSETID
         int ptOpens, otherOpens;
     }
 
@@ -103,7 +105,6 @@ final class OpenReply {
         Current c = CURRENT.get();
         c.opcode = Wire.opcode(req);
         c.nodeid = Wire.nodeid(req);
-        c.uid = IO.getInt(req + 24);
         c.flags = IO.getInt(req + Wire.IN_HEADER); // open_in.flags and create_in.flags both come first
         try {
             chan.process(buf);
@@ -193,30 +194,24 @@ final class OpenReply {
      * <p>A node with passthrough opens lends its backing file to every later open (the kernel allows no
      * other), but only if that open found the same branch file: a file replaced on the branch, or one
      * that link_cow copied, would otherwise take the writes into the old one. Such an open fails EBUSY,
-     * as the kernel fails conflicting backing files. A write open by a non-root caller of a file that
-     * gained set-user-ID or set-group-ID bits since root registered it fails EPERM: the kernel would
-     * write it with root's CAP_FSETID, and the bits would survive the write.
+     * as the kernel fails conflicting backing files. The branch fd is looked at before the lock is taken:
+     * a branch that hangs must not stop the other opens.
      */
     private int attach(Current c, long nodeid, long fh, int acc, Config cfg) {
+        int bfd = fs.branchFd(fh);
+        Stat st = bfd < 0 ? null : Posix.fstat(bfd);
         synchronized (nodes) {
             Node n = nodes.get(nodeid);
-            int bfd = fs.branchFd(fh);
             if (n != null && n.ptOpens > 0) {
-                Stat st = bfd < 0 ? null : Posix.fstat(bfd);
                 if (st == null || st.dev != n.dev || st.ino != n.ino) return -Errno.EBUSY;
-                if (acc != Posix.O_RDONLY && n.byRoot && c.uid != 0 && (st.mode & (Posix.S_ISUID | Posix.S_ISGID)) != 0) {
-                    return -Errno.EPERM;
-                }
                 n.ptOpens++;
                 byFh.put(fh, new Opened(nodeid, n, true));
                 return n.backingId;
             }
             int id = 0;
-            Stat st = null;
             if ((n == null || n.otherOpens == 0) && selects(cfg.passthroughIo(), acc) && !cfg.nullrw() && !refused
-                    && (c.flags & Posix.O_DIRECT) == 0 && bfd >= 0) {
-                st = Posix.fstat(bfd);
-                if (eligible(st, cfg)) id = register(c, bfd);
+                    && (c.flags & Posix.O_DIRECT) == 0 && eligible(st, cfg)) {
+                id = register(c, bfd);
             }
             if (n == null) {
                 n = new Node();
@@ -226,7 +221,6 @@ final class OpenReply {
                 n.backingId = id;
                 n.dev = st.dev;
                 n.ino = st.ino;
-                n.byRoot = c.uid == 0;
                 n.ptOpens++;
             } else {
                 n.otherOpens++;
@@ -247,15 +241,41 @@ final class OpenReply {
                 && !(cfg.linkCow() && st.nlink > 1);
     }
 
-    /** Registers a branch fd as a backing file: its id, or 0 when the kernel refuses. O_DIRECT opens are not
-     * registered: the kernel opens the backing file with the caller's flags, and a branch may refuse O_DIRECT. */
+    /**
+     * Registers a branch fd as a backing file: its id, or 0 when the kernel refuses. O_DIRECT opens are not
+     * registered: the kernel opens the backing file with the caller's flags, and a branch may refuse O_DIRECT.
+     *
+     * <p>The kernel keeps the credentials of the registering thread and does every passed-through write
+     * with them, for every open that shares the registration. CAP_FSETID is dropped from them: a write
+     * then clears set-user-ID (and set-group-ID with group execute) as a non-root writer's would, even
+     * when root registered the file and a user writes, or the bits were set after registration. (A root
+     * caller's thread runs with fsuid 0 and all capabilities; a user's has lost CAP_FSETID with setfsuid.)
+     */
     private int register(Current c, int bfd) {
         Pointer m = c.scratch;
-        m.putInt(0, bfd);
-        m.putInt(4, 0);
-        m.putLong(8, 0);
-        int id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, m.address());
-        if (id > 0) return id;
+        long caps = m.address() + 48;
+        boolean dropped = dropFsetid(caps);
+        int id;
+        try {
+            m.putInt(0, bfd);
+            m.putInt(4, 0);
+            m.putLong(8, 0);
+            id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, m.address());
+        } finally {
+            if (dropped && FuseMount.Sys.LIB.capset(caps, caps + 8) != 0) {
+                // the thread would serve later root callers without CAP_FSETID: safe, but say so
+                LOG.error("passthrough.io: could not restore CAP_FSETID: {}", Posix.strerror(Posix.errno()));
+            }
+        }
+        if (id > 0) {
+            if (!dropped) {
+                // never share a registration that would keep CAP_FSETID
+                m.putInt(0, id);
+                FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address());
+                return 0;
+            }
+            return id;
+        }
         int err = id < 0 ? Posix.errno() : Errno.EIO;
         if (err == Errno.EPERM) refused = true;
         if (!warned) {
@@ -266,20 +286,34 @@ final class OpenReply {
         return 0;
     }
 
+    private static final int CAPABILITY_VERSION_3 = 0x20080522, CAP_FSETID = 4;
+
+    /**
+     * Clears CAP_FSETID from this thread's effective set, keeping the previous sets at {@code caps + 8} for
+     * capset(caps, caps + 8). False if that failed (nothing changed then, or nothing to restore).
+     */
+    private static boolean dropFsetid(long caps) {
+        IO.putInt(caps, CAPABILITY_VERSION_3);
+        IO.putInt(caps + 4, 0); // this thread
+        if (FuseMount.Sys.LIB.capget(caps, caps + 8) != 0) return false;
+        long now = caps + 32;
+        IO.copyMemory(caps + 8, now, 24);
+        IO.putInt(now, IO.getInt(now) & ~(1 << CAP_FSETID)); // data[0].effective
+        IO.putInt(caps + 4, 0);
+        return FuseMount.Sys.LIB.capset(caps, now) == 0;
+    }
+
     /** The release of fh (from the kernel, or libfuse's own after an undelivered reply). */
     void released(long fh) {
         if (!passthrough) return;
+        int close = 0;
         synchronized (nodes) {
             Opened o = byFh.remove(fh);
             if (o == null) return;
             Node n = o.node();
             if (o.pt()) {
                 if (--n.ptOpens == 0) {
-                    Pointer m = CURRENT.get().scratch;
-                    m.putInt(0, n.backingId);
-                    if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address()) < 0) {
-                        LOG.warn("passthrough.io: closing backing id {} failed: {}", n.backingId, Posix.strerror(Posix.errno()));
-                    }
+                    close = n.backingId;
                     n.backingId = 0;
                 }
             } else {
@@ -287,5 +321,14 @@ final class OpenReply {
             }
             if (n.ptOpens == 0 && n.otherOpens == 0) nodes.remove(o.nodeid());
         }
+        // outside the lock: the last reference to a backing file may be an NFS close that takes its time
+        if (close > 0) {
+            Pointer m = CURRENT.get().scratch;
+            m.putInt(0, close);
+            if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address()) < 0) {
+                LOG.warn("passthrough.io: closing backing id {} failed: {}", close, Posix.strerror(Posix.errno()));
+            }
+        }
+        if (FuseFs.trace && LOG.isTraceEnabled()) LOG.trace("passthrough released fh={}", fh);
     }
 }
