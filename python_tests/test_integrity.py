@@ -2,7 +2,8 @@
 in-memory model after every read and in full every few hundred operations, then on the branch itself.
 
 Modes: buffered (cache.files=partial: the kernel page cache sits in front of the daemon), direct_io
-(cache.files=off: every read and write reaches the daemon) and O_DIRECT (the caller opens with O_DIRECT on
+(cache.files=off: every read and write reaches the daemon), passthrough (passthrough.io=rw: the kernel
+reads, writes and maps the branch file itself; truncate and fallocate reach the daemon) and O_DIRECT (the caller opens with O_DIRECT on
 a cached pool, with aligned buffers, offsets and lengths). mergerfs 2.33.5 fails O_DIRECT writes with
 EINVAL; mergerfs-j must not. Shared writable mmap is refused by the kernel on direct_io files (ENODEV,
 libfuse2 cannot negotiate FUSE_DIRECT_IO_ALLOW_MMAP): the direct_io run checks that once and skips mmap.
@@ -15,6 +16,7 @@ import errno
 import mmap
 import os
 import random
+import signal
 
 import pytest
 
@@ -222,6 +224,9 @@ MODES = {
     "buffered": ("cache.files=partial", False, True),
     "direct_io": ("cache.files=off", False, False),
     "o_direct": ("cache.files=partial", True, False),
+    # the kernel reads, writes and maps the branch file itself; truncate and fallocate still go through
+    # the daemon, on the same file (Linux 6.9+)
+    "passthrough": ("passthrough.io=rw", False, True),
 }
 
 
@@ -240,8 +245,19 @@ def test_random_io_matches_model(mode):
                 assert e.value.errno == errno.ENODEV
             finally:
                 os.close(fd)
+        if mode == "passthrough" and "FUSE passthrough on" not in pool.log():
+            pytest.skip("kernel did not offer FUSE passthrough")
         ex = Exerciser(pool.p("data.bin"), odirect, allow_mmap, SEED + len(mode), pool.branches)
         try:
+            if mode == "passthrough":
+                if "refused a backing file" in pool.log():
+                    pytest.skip("kernel refused backing files")
+                # passed through: a read needs no daemon
+                os.kill(pool.pid, signal.SIGSTOP)
+                try:
+                    assert fu.call_with_timeout(lambda: os.pread(ex.fd, 1, 0), 5) == b""
+                finally:
+                    os.kill(pool.pid, signal.SIGCONT)
             ex.run(OPS)
         finally:
             ex.close()
