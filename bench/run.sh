@@ -71,6 +71,10 @@ if [ $cache = 1 ]; then
               --mount "$mfs_j -o allow_other,cache.files=auto-full,category.create=mfs {branches} {mnt}")
 fi
 if [ $pt = 1 ]; then
+  # passthrough needs Linux 6.9+ (and root); elsewhere the daemon warns and this target is plain mergerfs-j
+  case $(uname -r) in
+    [1-5].*|6.[0-8].*|6.[0-8]) echo "run.sh: kernel $(uname -r) has no FUSE passthrough: mergerfs-j-pt will measure the default path" >&2;;
+  esac
   targets+=(--target mergerfs-j-pt --mount "$mfs_j -o allow_other,passthrough.io=rw,category.create=mfs {branches} {mnt}")
 fi
 if command -v unionfs-fuse >/dev/null; then

@@ -10,9 +10,11 @@ turns into failing calls instead of a hung test; close() always runs `fusermount
 by PID and lazily unmounts the tmpfs branches it made. Nothing is ever killed or unmounted by name.
 """
 
+import contextlib
 import errno
 import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -91,6 +93,23 @@ def fusectl_abort(minor):
             run(["umount", tmp], check=False)
             if not mounts_at(tmp):
                 os.rmdir(tmp)
+
+
+def kernel_at_least(major, minor):
+    """Whether the running kernel is at least major.minor."""
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return m is not None and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+@contextlib.contextmanager
+def stopped(pool):
+    """The pool's daemon stopped (SIGSTOP): any request that reaches it blocks until the block ends, when
+    the daemon is always continued."""
+    os.kill(pool.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pool.pid, signal.SIGCONT)
 
 
 def call_with_timeout(fn, timeout=10):

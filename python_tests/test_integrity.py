@@ -16,7 +16,6 @@ import errno
 import mmap
 import os
 import random
-import signal
 
 import pytest
 
@@ -253,11 +252,8 @@ def test_random_io_matches_model(mode):
                 if "refused a backing file" in pool.log():
                     pytest.skip("kernel refused backing files")
                 # passed through: a read needs no daemon
-                os.kill(pool.pid, signal.SIGSTOP)
-                try:
+                with fu.stopped(pool):
                     assert fu.call_with_timeout(lambda: os.pread(ex.fd, 1, 0), 5) == b""
-                finally:
-                    os.kill(pool.pid, signal.SIGCONT)
             ex.run(OPS)
         finally:
             ex.close()

@@ -17,13 +17,8 @@ import faultutil as fu
 MIB = 1024 * 1024
 
 
-def _kernel_has_max_pages():
-    """FUSE_MAX_PAGES (protocol 7.28) arrived in Linux 4.20."""
-    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
-    return m is not None and (int(m.group(1)), int(m.group(2))) >= (4, 20)
-
-
-needs_max_pages = pytest.mark.skipif(not _kernel_has_max_pages(), reason="kernel older than 4.20: no FUSE_MAX_PAGES")
+# FUSE_MAX_PAGES (protocol 7.28) arrived in Linux 4.20
+needs_max_pages = pytest.mark.skipif(not fu.kernel_at_least(4, 20), reason="kernel older than 4.20: no FUSE_MAX_PAGES")
 
 
 def _write_sizes(pool, data):

@@ -19,7 +19,6 @@ final class DirCache {
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     private static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_CACHE_DIR = 1 << 3;
-    private static final int OPEN_OUT = 16;        // struct fuse_open_out {fh, open_flags, padding}
 
     private final int fd;
     private final SideChannel chan;
@@ -36,7 +35,7 @@ final class DirCache {
 
     private int send(long ch, long iov, long count) {
         try {
-            if (count == 2 && IO.getLong(iov + 24) == OPEN_OUT && IO.getInt(IO.getLong(iov) + 4) == 0) {
+            if (count == 2 && IO.getLong(iov + 24) == Wire.OPEN_OUT && IO.getInt(IO.getLong(iov) + 4) == 0) {
                 long out = IO.getLong(iov + 16);
                 IO.putInt(out + 8, IO.getInt(out + 8) | FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
             }

@@ -609,12 +609,6 @@ public final class FuseMount implements AutoCloseable {
             int fcntl(int fd, int cmd, int arg);
 
             long writev(int fd, long iov, int count);
-
-            int ioctl(int fd, long request, long arg);
-
-            int capget(long header, long data);
-
-            int capset(long header, long data);
         }
     }
 

@@ -16,14 +16,18 @@ import org.slf4j.LoggerFactory;
  * requests a sequential read needs twice and a write eight times as many round trips.
  *
  * <p>How: the INIT request is processed on a {@link SideChannel} whose send is {@link #send}, which
- * rewrites libfuse's 24-byte {@code fuse_init_out} as the 64-byte one: minor 28 (33 when killpriv is granted), FUSE_MAX_PAGES with max_pages =
+ * rewrites libfuse's 24-byte {@code fuse_init_out} as the 64-byte one: minor 28 (33 when killpriv is granted,
+ * 35 when the kernel has FOPEN_NOFLUSH, 40 when passthrough is asked for), FUSE_MAX_PAGES with max_pages =
  * fuse_msg_size (default 256) and max_write = max_pages pages when big writes were granted, plus the
  * other flags asked for that the kernel offered. Claiming
  * 7.28 or 7.33 adds no request format libfuse cannot parse: the kernel changes request layouts only below
  * 7.12 (fuse_adjust_compat); the 7.20-7.33 features are behind INIT flags we set only when we handle them
  * (writeback cache, parallel dirops and others stay off), or new opcodes (RENAME2 with flags, LSEEK,
  * COPY_FILE_RANGE) that libfuse answers ENOSYS, after which the kernel falls back, or new request fields
- * libfuse ignores (open_flags, the KILL_SUIDGID bits). Nothing is rewritten when the kernel is older than
+ * libfuse ignores (open_flags, the KILL_SUIDGID bits). The same holds up to 7.40: the new opcodes of
+ * 7.34-7.39 (SYNCFS, TMPFILE, STATX) get ENOSYS from libfuse and the kernel falls back, and the rest
+ * (flags2, security contexts, supplementary groups, passthrough) is behind INIT flags; FOPEN_NOFLUSH and
+ * FOPEN_PASSTHROUGH are open flags that only {@link OpenReply} sets. Nothing is rewritten when the kernel is older than
  * 7.28 or libfuse's channel does not have the expected layout. Workers must read with buffers of at
  * least {@link #buffer()} bytes.
  */
@@ -71,7 +75,8 @@ final class InitReply {
     static InitReply forChannel(Pointer se, Pointer ch, int fd, long bufsize, FuseMount.Features f, boolean killpriv,
             OpenReply open) {
         if (!SideChannel.looksRight(ch, fd, bufsize)) {
-            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus, no killpriv");
+            LOG.info("libfuse channel layout not recognised; requests stay at 128 KiB, no readdirplus, no killpriv, "
+                    + "no flush-on-close, no passthrough");
             return null;
         }
         return new InitReply(se, ch, fd, f, killpriv, open);

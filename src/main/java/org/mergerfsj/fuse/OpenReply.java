@@ -38,11 +38,10 @@ final class OpenReply {
     private static final Logger LOG = LoggerFactory.getLogger(OpenReply.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
-    static final int FOPEN_DIRECT_IO = 1, FOPEN_NOFLUSH = 1 << 5, FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6,
-            FOPEN_PASSTHROUGH = 1 << 7;
+    static final int FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
     /** The only flags the kernel accepts beside FOPEN_PASSTHROUGH (FOPEN_PASSTHROUGH_MASK); direct io is dropped. */
     private static final int PASSTHROUGH_KEEPS = FOPEN_NOFLUSH;
-    private static final int OPEN_OUT = 16, ENTRY_OUT = 128; // struct fuse_open_out, fuse_entry_out (7.9+)
+    private static final int OPEN_OUT = Wire.OPEN_OUT, ENTRY_OUT = Wire.ENTRY_OUT;
     /** _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t). */
     static final long BACKING_OPEN = 0x4010E501L, BACKING_CLOSE = 0x4004E502L;
 
@@ -253,54 +252,57 @@ final class OpenReply {
      */
     private int register(Current c, int bfd) {
         Pointer m = c.scratch;
-        long caps = m.address() + 48;
-        boolean dropped = dropFsetid(caps);
+        Pointer hdr = m.slice(48), saved = m.slice(56), lowered = m.slice(80);
+        if (!dropFsetid(hdr, saved, lowered)) {
+            // never register with CAP_FSETID: shared writes would keep set-user-ID bits
+            refuse("could not drop CAP_FSETID: " + Posix.strerror(Posix.errno()));
+            return 0;
+        }
         int id;
         try {
             m.putInt(0, bfd);
             m.putInt(4, 0);
             m.putLong(8, 0);
-            id = FuseMount.Sys.LIB.ioctl(fd, BACKING_OPEN, m.address());
+            id = Posix.C.ioctl(fd, BACKING_OPEN, m);
         } finally {
-            if (dropped && FuseMount.Sys.LIB.capset(caps, caps + 8) != 0) {
+            if (Posix.C.capset(hdr, saved) != 0) {
                 // the thread would serve later root callers without CAP_FSETID: safe, but say so
                 LOG.error("passthrough.io: could not restore CAP_FSETID: {}", Posix.strerror(Posix.errno()));
             }
         }
-        if (id > 0) {
-            if (!dropped) {
-                // never share a registration that would keep CAP_FSETID
-                m.putInt(0, id);
-                FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address());
-                return 0;
-            }
-            return id;
-        }
+        if (id > 0) return id;
         int err = id < 0 ? Posix.errno() : Errno.EIO;
-        if (err == Errno.EPERM) refused = true;
-        if (!warned) {
-            warned = true;
-            LOG.warn("passthrough.io: the kernel refused a backing file ({}); such opens go through the daemon{}",
-                    Posix.strerror(err), err == Errno.EPERM ? " (passthrough needs a daemon running as root)" : "");
-        }
+        if (err == Errno.EPERM) refuse("the kernel refused a backing file (" + Posix.strerror(err)
+                + "); passthrough needs a daemon running as root");
+        else warnOnce("the kernel refused a backing file (" + Posix.strerror(err) + "); such opens go through the daemon");
         return 0;
+    }
+
+    /** No more registrations: every open goes through the daemon from now on. */
+    private void refuse(String why) {
+        refused = true;
+        warnOnce(why + "; all opens go through the daemon");
+    }
+
+    private void warnOnce(String what) {
+        if (warned) return;
+        warned = true;
+        LOG.warn("passthrough.io: {}", what);
     }
 
     private static final int CAPABILITY_VERSION_3 = 0x20080522, CAP_FSETID = 4;
 
     /**
-     * Clears CAP_FSETID from this thread's effective set, keeping the previous sets at {@code caps + 8} for
-     * capset(caps, caps + 8). False if that failed (nothing changed then, or nothing to restore).
+     * Clears CAP_FSETID from this thread's effective set, keeping the previous sets in {@code saved} for
+     * capset(hdr, saved). False if that failed (nothing changed then).
      */
-    private static boolean dropFsetid(long caps) {
-        IO.putInt(caps, CAPABILITY_VERSION_3);
-        IO.putInt(caps + 4, 0); // this thread
-        if (FuseMount.Sys.LIB.capget(caps, caps + 8) != 0) return false;
-        long now = caps + 32;
-        IO.copyMemory(caps + 8, now, 24);
-        IO.putInt(now, IO.getInt(now) & ~(1 << CAP_FSETID)); // data[0].effective
-        IO.putInt(caps + 4, 0);
-        return FuseMount.Sys.LIB.capset(caps, now) == 0;
+    private static boolean dropFsetid(Pointer hdr, Pointer saved, Pointer lowered) {
+        hdr.putInt(0, CAPABILITY_VERSION_3);
+        hdr.putInt(4, 0); // this thread
+        if (Posix.C.capget(hdr, saved) != 0) return false;
+        for (int i = 0; i < 24; i += 4) lowered.putInt(i, saved.getInt(i));
+        lowered.putInt(0, saved.getInt(0) & ~(1 << CAP_FSETID)); // data[0].effective
+        return Posix.C.capset(hdr, lowered) == 0;
     }
 
     /** The release of fh (from the kernel, or libfuse's own after an undelivered reply). */
@@ -325,7 +327,7 @@ final class OpenReply {
         if (close > 0) {
             Pointer m = CURRENT.get().scratch;
             m.putInt(0, close);
-            if (FuseMount.Sys.LIB.ioctl(fd, BACKING_CLOSE, m.address()) < 0) {
+            if (Posix.C.ioctl(fd, BACKING_CLOSE, m) < 0) {
                 LOG.warn("passthrough.io: closing backing id {} failed: {}", close, Posix.strerror(Posix.errno()));
             }
         }

@@ -35,7 +35,7 @@ final class ReaddirPlus {
     static final int FUSE_DO_READDIRPLUS = 1 << 13, FUSE_READDIRPLUS_AUTO = 1 << 14;
 
     private static final int IN_HEADER = Wire.IN_HEADER, OUT_HEADER = Wire.OUT_HEADER, READ_IN = 40, FORGET_IN = 8;
-    private static final int ENTRY_OUT = 128;      // struct fuse_entry_out (7.9+)
+    private static final int ENTRY_OUT = Wire.ENTRY_OUT;
     private static final int DIRENT = 24;          // struct fuse_dirent without the name (ino, off, namelen, type)
     private static final int DT_DIR = 4;
     private static final int NAME_MAX = 1024;      // FUSE_NAME_MAX

@@ -13,6 +13,8 @@ final class Wire {
     static final int IN_HEADER = 40;
     /** sizeof struct fuse_out_header {len, error, unique}. */
     static final int OUT_HEADER = 16;
+    /** sizeof struct fuse_open_out {fh, open_flags, backing_id} and struct fuse_entry_out (7.9+). */
+    static final int OPEN_OUT = 16, ENTRY_OUT = 128;
 
     static final int LOOKUP = 1, FORGET = 2, INIT = 26, OPENDIR = 27, READDIR = 28, READDIRPLUS = 44;
     static final int OPEN = 14, CREATE = 35;

@@ -65,6 +65,8 @@ public interface LibC {
     int lremovexattr(@In byte[] path, @In byte[] name);
     long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
     int ioctl(int fd, long request, Pointer arg);
+    int capget(Pointer header, Pointer data);
+    int capset(Pointer header, Pointer data);
     Pointer opendir(@In byte[] path);
     Pointer fdopendir(int fd);
     Pointer readdir64(Pointer dir);

@@ -403,6 +403,26 @@ class OptionsTest {
     }
 
     @Test
+    void newerMergerfsOpenOptions() throws Exception {
+        Config d = parse();
+        assertEquals(FlushOnClose.OPENED_FOR_WRITE, d.flushOnClose());
+        assertEquals(PassthroughIo.OFF, d.passthroughIo());
+        assertEquals(1, d.passthroughMaxStackDepth());
+        Config c = parse("flush-on-close=never", "passthrough.io=ro", "passthrough.max-stack-depth=2");
+        assertEquals(FlushOnClose.NEVER, c.flushOnClose());
+        assertEquals(PassthroughIo.RO, c.passthroughIo());
+        assertEquals(2, c.passthroughMaxStackDepth());
+        assertEquals("ro", Options.get(c, "passthrough.io"));
+        assertEquals("2", Options.get(c, "passthrough.max-stack-depth"));
+        for (String bad : new String[] {"passthrough.max-stack-depth=0", "passthrough.max-stack-depth=3",
+                "passthrough.io=yes", "passthrough.io=RW", "flush-on-close=sometimes"}) {
+            assertTrue(parseError(bad).contains(bad.substring(0, bad.indexOf('='))), bad);
+        }
+        assertThrows(ReadOnlyKeyException.class, () -> Options.set(c, "passthrough.io", "rw"));
+        assertThrows(ReadOnlyKeyException.class, () -> Options.set(c, "passthrough.max-stack-depth", "1"));
+    }
+
+    @Test
     void enumsParseExactSpellings() throws Exception {
         assertEquals(CacheFiles.PER_PROCESS, CacheFiles.parse("per-process"));
         assertEquals(InodeCalc.DEVINO_HASH32, InodeCalc.parse("devino-hash32"));
