@@ -230,6 +230,22 @@ def test_passthrough_setuid_file_goes_through_the_daemon():
         assert reads["s"] >= 1 and reads["p"] == 0, reads
 
 
+def test_passthrough_o_direct_open_goes_through_the_daemon():
+    """An O_DIRECT open does not start passthrough (the kernel would reopen the branch file O_DIRECT, which
+    some branches refuse, and it would demand aligned buffers): its reads reach the daemon."""
+    pool = _pt_pool([None], "passthrough.io=rw")
+    with pool:
+        fu.write_file(pool.b(0, "d"), b"D" * 8192)
+        pool.setopt("log.level", "trace")
+        before = len(re.findall(r"read fh=\d+ size=", pool.log()))
+        fd = os.open(pool.p("d"), os.O_RDONLY | os.O_DIRECT)
+        try:
+            assert fu.call_with_timeout(lambda: os.pread(fd, 4096, 0), 10) == b"D" * 4096
+        finally:
+            os.close(fd)
+        assert len(re.findall(r"read fh=\d+ size=", pool.log())) > before
+
+
 def test_passthrough_backing_file_is_let_go_after_the_last_close():
     """The kernel keeps a registered backing file open until its id is closed: space of a file unlinked
     while open must come back once the last open of it is closed."""
