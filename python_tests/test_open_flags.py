@@ -395,5 +395,5 @@ def test_passthrough_concurrent_mixed_opens_never_fail(mode):
             t.join(20)
         assert not any(t.is_alive() for t in threads), "a worker hung"
         assert not errors, errors[:10]
-        assert counts[0] > 500, counts
+        assert counts[0] > 1000, counts  # tens of thousands here
         assert not pool.log_problems(), pool.log_problems()
