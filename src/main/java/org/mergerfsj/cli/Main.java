@@ -195,10 +195,17 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             if (Shutdown.requested()) return EXIT_OK; // stopped before we mounted anything
             FuseFs fuse = new FuseFs(new UnionFs(pool));
             FuseMount mount;
+            // the kernel lets only CAP_SYS_ADMIN register backing files: a user's daemon does not ask for
+            // passthrough (which would also raise the pool's filesystem stacking depth for nothing)
+            int ptDepth = cfg.passthroughIo() == PassthroughIo.OFF ? 0 : cfg.passthroughMaxStackDepth();
+            if (ptDepth > 0 && Posix.C.geteuid() != 0) {
+                LOG.warn("passthrough.io={} needs a daemon running as root; all reads and writes go through the daemon",
+                        cfg.passthroughIo());
+                ptDepth = 0;
+            }
             try {
                 mount = FuseMount.mount(cfg.mountpoint(), fuse, fuseOptions(cfg), Math.max(2, cfg.threads()),
-                        new FuseMount.Features(cfg.fuseMsgSize(), cfg.readdirplus(), cfg.cacheSymlinks(),
-                                cfg.passthroughIo() != PassthroughIo.OFF ? cfg.passthroughMaxStackDepth() : 0));
+                        new FuseMount.Features(cfg.fuseMsgSize(), cfg.readdirplus(), cfg.cacheSymlinks(), ptDepth));
             } catch (FuseMount.MountException | RuntimeException e) {
                 System.err.println("mergerfs-j: cannot mount " + cfg.mountpoint() + ": " + e.getMessage());
                 writeStatus(status, "ERR");
