@@ -28,9 +28,6 @@ import permtools
 MiB = 1 << 20
 
 
-stopped = fu.stopped
-
-
 def _wait_released(pool, n, timeout=15):
     """Waits until the daemon's TRACE log shows n finished passthrough releases in all (the kernel sends
     RELEASE in the background, so a close returns before the daemon has seen it)."""
@@ -130,7 +127,7 @@ def test_passthrough_reads_and_writes_do_not_reach_the_daemon(extra):
             # the first write after the attributes were refreshed makes the kernel ask the daemon for
             # security.capability once (its kill-privileges check): make it before stopping the daemon
             assert fu.call_with_timeout(lambda: os.pwrite(fd, data[:1], 0), 5) == 1
-            with stopped(pool):
+            with fu.stopped(pool):
                 got = fu.call_with_timeout(lambda: os.pread(fd, 3 * MiB, 0), 5)
                 n = fu.call_with_timeout(lambda: os.pwrite(fd, b"X" * 4096, MiB), 5)
             assert got == data
@@ -150,7 +147,7 @@ def test_passthrough_file_can_be_mapped():
         with open(pool.p("m"), "r+b") as f:
             m = mmap.mmap(f.fileno(), 8192)
             try:
-                with stopped(pool):  # page faults and msync go to the branch file, not to the daemon
+                with fu.stopped(pool):  # page faults and msync go to the branch file, not to the daemon
                     def touch():
                         m[100:105] = b"hello"
                         m.flush()
@@ -178,7 +175,7 @@ def test_passthrough_ro_leaves_writers_to_the_daemon_and_mixed_opens_work():
             # the first write to an inode makes the kernel ask the daemon for security.capability once
             # (its kill-privileges check; the answer is remembered until the attributes change)
             assert fu.call_with_timeout(lambda: os.pwrite(w, b"A", 0), 5) == 1
-            with stopped(pool):
+            with fu.stopped(pool):
                 assert fu.call_with_timeout(lambda: os.pread(r, 4, 0), 5) == b"AAAA"
                 assert fu.call_with_timeout(lambda: os.pwrite(w, b"z", 0), 5) == 1
         finally:
@@ -201,7 +198,7 @@ def test_passthrough_ro_leaves_writers_to_the_daemon_and_mixed_opens_work():
         _wait_released(pool, base + 4)
         r = os.open(pool.p("b"), os.O_RDONLY)
         try:
-            with stopped(pool):
+            with fu.stopped(pool):
                 assert fu.call_with_timeout(lambda: os.pread(r, 3, 0), 5) == b"ByB"
         finally:
             os.close(r)
@@ -258,7 +255,7 @@ def test_passthrough_backing_file_is_let_go_after_the_last_close():
         empty = free()
         fu.write_file(pool.p("big"), os.urandom(16 * MiB))
         fds = [os.open(pool.p("big"), os.O_RDONLY) for _ in range(2)]
-        with stopped(pool):  # both opens are passed through
+        with fu.stopped(pool):  # both opens are passed through
             assert fu.call_with_timeout(lambda: os.pread(fds[0], 16, 0) and os.pread(fds[1], 16, 0), 5)
         os.unlink(pool.p("big"))
         assert free() < empty - 8 * MiB
@@ -344,7 +341,7 @@ def test_passthrough_user_write_clears_setuid_gained_while_root_registration_is_
         os.chmod(pool.b(0, "s"), 0o666)
         r = os.open(pool.p("s"), os.O_RDONLY)  # root: passed through
         try:
-            with stopped(pool):
+            with fu.stopped(pool):
                 assert fu.call_with_timeout(lambda: os.pread(r, 2, 0), 5) == b"SS"
             os.chmod(pool.p("s"), 0o4777)
             res = permtools.as_user(uid, pool.mnt, [["append", "s", "x"]])

@@ -40,12 +40,12 @@ public final class FuseFs extends FuseStubFS {
     }
 
     /** cache.readdir, read per OPENDIR: the option can change at runtime. */
-    boolean cacheReaddir() {
-        return fs.pool().config().cacheReaddir();
-    }
-
     org.mergerfsj.config.Config config() {
         return fs.pool().config();
+    }
+
+    boolean cacheReaddir() {
+        return config().cacheReaddir();
     }
 
     /** The branch fd of an open file, or -errno. */

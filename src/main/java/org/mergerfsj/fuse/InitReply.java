@@ -55,7 +55,6 @@ final class InitReply {
     private final boolean killpriv;
     private boolean plusGranted, killprivGranted, negotiated;
     private int kernelMinor, kernelFlags, kernelFlags2;
-    private boolean ptGranted, noflushGranted;
 
     private InitReply(Pointer se, Pointer ch, int fd, FuseMount.Features f, boolean killpriv, OpenReply open) {
         this.chan = new SideChannel(se, ch, this::send);
@@ -95,9 +94,9 @@ final class InitReply {
         chan.process(buf);
         LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}; noflush {}; passthrough {}", kernelMinor,
                 negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted,
-                noflushGranted, ptGranted);
+                open.noflush(), open.passthrough());
         if (passthroughDepth > 0) {
-            if (ptGranted) LOG.info("FUSE passthrough on (max stack depth {})", passthroughDepth);
+            if (open.passthrough()) LOG.info("FUSE passthrough on (max stack depth {})", passthroughDepth);
             else LOG.warn("passthrough.io: this kernel does not offer FUSE passthrough (Linux 6.9+ with "
                     + "CONFIG_FUSE_PASSTHROUGH); all reads and writes go through the daemon");
         }
@@ -173,8 +172,6 @@ final class InitReply {
             }
             IO.putInt(out + 12, flags);
             // the kernel may send an OPEN the moment it has read this reply: say what was agreed first
-            noflushGranted = wantNoflush;
-            ptGranted = wantPt;
             open.negotiated(wantNoflush, wantPt);
             IO.putLong(vec, h);
             IO.putLong(vec + 8, OUT_HEADER);
@@ -182,10 +179,7 @@ final class InitReply {
             IO.putLong(vec + 24, INIT_OUT_728);
             int r = Wire.writev(fd, vec, 2);
             negotiated = r == 0;
-            if (!negotiated) {
-                noflushGranted = ptGranted = false;
-                open.negotiated(false, false);
-            }
+            if (!negotiated) open.negotiated(false, false);
             plusGranted = negotiated && wantPlus;
             killprivGranted = negotiated && wantKill;
             return r;

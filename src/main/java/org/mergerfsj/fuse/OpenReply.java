@@ -41,7 +41,6 @@ final class OpenReply {
     static final int FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
     /** The only flags the kernel accepts beside FOPEN_PASSTHROUGH (FOPEN_PASSTHROUGH_MASK); direct io is dropped. */
     private static final int PASSTHROUGH_KEEPS = FOPEN_NOFLUSH;
-    private static final int OPEN_OUT = Wire.OPEN_OUT, ENTRY_OUT = Wire.ENTRY_OUT;
     /** _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t). */
     static final long BACKING_OPEN = 0x4010E501L, BACKING_CLOSE = 0x4004E502L;
 
@@ -90,13 +89,24 @@ final class OpenReply {
         this.passthrough = passthrough;
     }
 
+    boolean noflush() {
+        return noflush;
+    }
+
+    boolean passthrough() {
+        return passthrough;
+    }
+
     /** Whether the OPEN or CREATE at {@code req} needs its reply edited (or, with passthrough, counted). */
     boolean wants(long req) {
-        if (passthrough) return true;
+        return passthrough || noflushFor(fs.config(), IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE);
+    }
+
+    /** Whether an open with access mode acc gets FOPEN_NOFLUSH (flush-on-close, when the kernel has it). */
+    private boolean noflushFor(Config cfg, int acc) {
         if (!noflush) return false;
-        FlushOnClose m = fs.config().flushOnClose();
-        return m == FlushOnClose.NEVER
-                || m == FlushOnClose.OPENED_FOR_WRITE && (IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE) == Posix.O_RDONLY;
+        FlushOnClose m = cfg.flushOnClose();
+        return m == FlushOnClose.NEVER || m == FlushOnClose.OPENED_FOR_WRITE && acc == Posix.O_RDONLY;
     }
 
     /** Processes the OPEN or CREATE request at {@code req} (described by the worker's fuse_buf {@code buf}). */
@@ -118,10 +128,10 @@ final class OpenReply {
             Current c = CURRENT.get();
             if (count == 2 && c.opcode != 0 && IO.getInt(IO.getLong(iov) + 4) == 0) {
                 long arg = IO.getLong(iov + 16), len = IO.getLong(iov + 24);
-                if (c.opcode == Wire.OPEN && len == OPEN_OUT) {
+                if (c.opcode == Wire.OPEN && len == Wire.OPEN_OUT) {
                     refuse = edit(c, arg, c.nodeid);
-                } else if (c.opcode == Wire.CREATE && len == ENTRY_OUT + OPEN_OUT) {
-                    refuse = edit(c, arg + ENTRY_OUT, IO.getLong(arg)); // entry_out.nodeid: the new file's node
+                } else if (c.opcode == Wire.CREATE && len == Wire.ENTRY_OUT + Wire.OPEN_OUT) {
+                    refuse = edit(c, arg + Wire.ENTRY_OUT, IO.getLong(arg)); // entry_out.nodeid: the new file's node
                 }
             }
         } catch (Throwable t) {
@@ -141,14 +151,8 @@ final class OpenReply {
      * delivered (ENOENT, as for an interrupted open), so that it releases the open file it made.
      */
     private int fail(long iov, int errno) {
-        Pointer p = CURRENT.get().scratch;
-        long h = p.address() + 16, vec = p.address() + 32;
-        IO.putInt(h, Wire.OUT_HEADER);
-        IO.putInt(h + 4, -errno);
-        IO.putLong(h + 8, IO.getLong(IO.getLong(iov) + 8)); // unique
-        IO.putLong(vec, h);
-        IO.putLong(vec + 8, Wire.OUT_HEADER);
-        Wire.writev(fd, vec, 1);
+        long p = CURRENT.get().scratch.address();
+        Wire.reply(fd, p + 16, p + 32, IO.getLong(IO.getLong(iov) + 8), -errno, 0);
         return -Errno.ENOENT;
     }
 
@@ -157,10 +161,7 @@ final class OpenReply {
         Config cfg = fs.config();
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
-        if (noflush) {
-            FlushOnClose m = cfg.flushOnClose();
-            if (m == FlushOnClose.NEVER || m == FlushOnClose.OPENED_FOR_WRITE && acc == Posix.O_RDONLY) flags |= FOPEN_NOFLUSH;
-        }
+        if (noflushFor(cfg, acc)) flags |= FOPEN_NOFLUSH;
         if (passthrough) {
             int id = attach(c, nodeid, IO.getLong(out), acc, cfg);
             if (id < 0) return -id;

@@ -260,14 +260,7 @@ final class ReaddirPlus {
 
     /** Writes the reply header (and {@code len} payload bytes already in s.out) to the device. 0 or -errno. */
     private int reply(Scratch s, long unique, int error, int len) {
-        int total = OUT_HEADER + (error == 0 ? len : 0);
-        long out = s.out.addr, iov = s.iov.addr;
-        IO.putInt(out, total);
-        IO.putInt(out + 4, error);
-        IO.putLong(out + 8, unique);
-        IO.putLong(iov, out);
-        IO.putLong(iov + 8, total);
-        return Wire.writev(fd, iov, 1);
+        return Wire.reply(fd, s.out.addr, s.iov.addr, unique, error, len);
     }
 
     private static boolean isDot(long name, int len) {

@@ -47,6 +47,20 @@ final class Wire {
         return IO.getLong(request + 16);
     }
 
+    /**
+     * Writes a reply whose header goes at {@code out}, followed by {@code len} payload bytes already there
+     * (none when error != 0), through the one iovec at {@code iov}: 0 or -errno.
+     */
+    static int reply(int fd, long out, long iov, long unique, int error, int len) {
+        int total = OUT_HEADER + (error == 0 ? len : 0);
+        IO.putInt(out, total);
+        IO.putInt(out + 4, error);
+        IO.putLong(out + 8, unique);
+        IO.putLong(iov, out);
+        IO.putLong(iov + 8, total);
+        return writev(fd, iov, 1);
+    }
+
     /** Writes a reply (an iovec array of {@code count} entries) to the FUSE device: 0 or -errno. */
     static int writev(int fd, long iov, int count) {
         long r = FuseMount.Sys.LIB.writev(fd, iov, count);
