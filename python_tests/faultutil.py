@@ -136,8 +136,9 @@ def call_with_timeout(fn, timeout=10):
 class Pool:
     """One pool: branches b1..bN (plain dirs or tmpfs of the given sizes), mount point mnt, a daemon.
 
-    sizes: list with one entry per branch: None for a plain directory, a tmpfs size like "8m", or "bind"
-    for a directory <dir>/diskN bind-mounted on the branch (see disk()).
+    sizes: list with one entry per branch: None for a plain directory, a tmpfs size like "8m", "bind"
+    for a directory <dir>/diskN bind-mounted on the branch (see disk()), or "fuse" for a mergerfs 2.33.5
+    mount of <dir>/diskN on the branch.
     """
 
     def __init__(self, sizes, opts="", watchdog=120, prefix="mfsj-fault-"):
@@ -159,6 +160,13 @@ class Pool:
                     disk = os.path.join(self.dir, "disk%d" % i)
                     os.mkdir(disk)
                     run(["mount", "--bind", disk, b])
+                    self.tmpfs.append(b)
+                elif size == "fuse":
+                    # a branch that is itself a FUSE filesystem (real mergerfs over a backing dir): its
+                    # files' close(2) goes to another daemon, as on network filesystems
+                    disk = os.path.join(self.dir, "disk%d" % i)
+                    os.mkdir(disk)
+                    run(["mergerfs", "-o", "allow_other", disk, b])
                     self.tmpfs.append(b)
                 elif size:
                     mount_tmpfs(b, size)

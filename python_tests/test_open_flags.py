@@ -17,6 +17,7 @@ import mmap
 import os
 import random
 import re
+import shutil
 import threading
 import time
 
@@ -51,13 +52,21 @@ def _open_close(path, flags):
 needs_noflush = pytest.mark.skipif(not fu.kernel_at_least(5, 16), reason="FOPEN_NOFLUSH needs Linux 5.16+")
 
 
-@pytest.mark.parametrize("mode,ro_flushes,rw_flushes", [
-    pytest.param("never", 0, 0, marks=needs_noflush),
-    ("always", 1, 1),
-    pytest.param("opened-for-write", 0, 1, marks=needs_noflush),
+needs_mergerfs = pytest.mark.skipif(not shutil.which("mergerfs"), reason="needs mergerfs for a FUSE branch")
+
+
+@pytest.mark.parametrize("branch,mode,ro_flushes,rw_flushes", [
+    pytest.param("8m", "never", 0, 0, marks=needs_noflush),
+    ("8m", "always", 1, 1),
+    # tmpfs files have no flush method: a FLUSH there could do and report nothing
+    pytest.param("8m", "opened-for-write", 0, 0, marks=needs_noflush),
+    # a FUSE branch's close goes to its daemon, as an NFS close goes to the server
+    pytest.param("fuse", "opened-for-write", 0, 1, marks=[needs_noflush, needs_mergerfs]),
+    pytest.param("fuse", "never", 0, 0, marks=[needs_noflush, needs_mergerfs]),
+    pytest.param("fuse", "always", 1, 1, marks=needs_mergerfs),
 ])
-def test_flush_on_close_decides_which_closes_reach_the_daemon(mode, ro_flushes, rw_flushes):
-    with fu.Pool([None], "flush-on-close=%s" % mode) as pool:
+def test_flush_on_close_decides_which_closes_reach_the_daemon(branch, mode, ro_flushes, rw_flushes):
+    with fu.Pool([branch], "minfreespace=0,flush-on-close=%s" % mode) as pool:
         fu.write_file(pool.p("f"), b"data")
         pool.setopt("log.level", "trace")
         before = _flushes(pool)
@@ -65,9 +74,45 @@ def test_flush_on_close_decides_which_closes_reach_the_daemon(mode, ro_flushes, 
         after_ro = _flushes(pool)
         _open_close(pool.p("f"), os.O_WRONLY)
         after_rw = _flushes(pool)
+        _open_close(pool.p("g"), os.O_RDWR | os.O_CREAT)
+        after_create = _flushes(pool)
         pool.setopt("log.level", "info")
-        assert (after_ro - before, after_rw - after_ro) == (ro_flushes, rw_flushes), pool.log()[-3000:]
+        assert (after_ro - before, after_rw - after_ro, after_create - after_rw) == \
+            (ro_flushes, rw_flushes, rw_flushes), pool.log()[-3000:]
         assert not pool.log_problems(), pool.log_problems()
+
+
+@needs_noflush
+def test_flush_on_close_flushes_write_opens_when_moveonenospc_may_move_the_file():
+    # a write may move the file to another branch before close, whose filesystem was not looked at
+    with fu.Pool(["8m"], "minfreespace=0,moveonenospc=true") as pool:
+        fu.write_file(pool.p("f"), b"data")
+        pool.setopt("log.level", "trace")
+        before = _flushes(pool)
+        _open_close(pool.p("f"), os.O_WRONLY)
+        _open_close(pool.p("f"), os.O_RDONLY)
+        assert _flushes(pool) - before == 1, pool.log()[-3000:]
+        pool.setopt("moveonenospc", "false")
+        _open_close(pool.p("f"), os.O_WRONLY)
+        assert _flushes(pool) - before == 1, pool.log()[-3000:]
+
+
+@needs_noflush
+@needs_mergerfs
+def test_flush_on_close_asks_each_write_open_for_its_own_filesystem():
+    # the same pool, one quiet branch and one that is not: each file is judged by where it lives
+    with fu.Pool(["8m", "fuse"], "minfreespace=0") as pool:
+        fu.write_file(os.path.join(pool.branches[0], "quiet"), b"a")
+        fu.write_file(os.path.join(pool.branches[1], "loud"), b"b")
+        pool.setopt("log.level", "trace")
+        before = _flushes(pool)
+        for _ in range(3):
+            _open_close(pool.p("quiet"), os.O_WRONLY)
+        mid = _flushes(pool)
+        for _ in range(3):
+            _open_close(pool.p("loud"), os.O_WRONLY)
+            _open_close(pool.p("quiet"), os.O_WRONLY)
+        assert (mid - before, _flushes(pool) - mid) == (0, 3), pool.log()[-3000:]
 
 
 @needs_noflush

@@ -53,6 +53,11 @@ public final class FuseFs extends FuseStubFS {
         return fs.readFd(fh);
     }
 
+    /** Whether a FLUSH of fh could do or report anything on its branch (see UnionFs#flushMatters). */
+    boolean flushMatters(long fh) {
+        return fs.flushMatters(fh);
+    }
+
     private volatile OpenReply opens;
 
     /** Releases are reported to {@code o} after the branch file is closed (passthrough bookkeeping). */

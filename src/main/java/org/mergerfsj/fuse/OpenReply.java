@@ -5,7 +5,6 @@ import java.util.HashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.config.Config;
-import org.mergerfsj.config.FlushOnClose;
 import org.mergerfsj.config.PassthroughIo;
 import org.mergerfsj.posix.Errno;
 import org.mergerfsj.posix.Posix;
@@ -99,14 +98,25 @@ final class OpenReply {
 
     /** Whether the OPEN or CREATE at {@code req} needs its reply edited (or, with passthrough, counted). */
     boolean wants(long req) {
-        return passthrough || noflushFor(fs.config(), IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE);
+        return passthrough || noflushFor(fs.config(), IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE, -1);
     }
 
-    /** Whether an open with access mode acc gets FOPEN_NOFLUSH (flush-on-close, when the kernel has it). */
-    private boolean noflushFor(Config cfg, int acc) {
+    /**
+     * Whether an open with access mode acc gets FOPEN_NOFLUSH (flush-on-close, when the kernel has it).
+     * Under opened-for-write a write open gets it too when its branch file's close cannot do or report
+     * anything (FuseFs#flushMatters), and moveonenospc cannot move it to a branch not looked at before it
+     * is closed; fh -1 asks before the open is made, whether it may.
+     */
+    private boolean noflushFor(Config cfg, int acc, long fh) {
         if (!noflush) return false;
-        FlushOnClose m = cfg.flushOnClose();
-        return m == FlushOnClose.NEVER || m == FlushOnClose.OPENED_FOR_WRITE && acc == Posix.O_RDONLY;
+        switch (cfg.flushOnClose()) {
+            case NEVER:
+                return true;
+            case OPENED_FOR_WRITE:
+                return acc == Posix.O_RDONLY || cfg.moveOnEnospc() == null && (fh < 0 || !fs.flushMatters(fh));
+            default:
+                return false;
+        }
     }
 
     /** Processes the OPEN or CREATE request at {@code req} (described by the worker's fuse_buf {@code buf}). */
@@ -161,7 +171,7 @@ final class OpenReply {
         Config cfg = fs.config();
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
-        if (noflushFor(cfg, acc)) flags |= FOPEN_NOFLUSH;
+        if (noflushFor(cfg, acc, IO.getLong(out))) flags |= FOPEN_NOFLUSH;
         if (passthrough) {
             int id = attach(c, nodeid, IO.getLong(out), acc, cfg);
             if (id < 0) return -id;

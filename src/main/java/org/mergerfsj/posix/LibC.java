@@ -46,6 +46,7 @@ public interface LibC {
     int mknod(@In byte[] path, int mode, long dev);
     int faccessat(int dirfd, @In byte[] path, int mode, int flags);
     int statvfs(@In byte[] path, Pointer buf);
+    int fstatfs(int fd, Pointer buf);
     int fsync(int fd);
     int fdatasync(int fd);
     int fallocate(int fd, int mode, long offset, long len);

@@ -355,6 +355,16 @@ public final class UnionFs {
         return f == null ? -Errno.EBADF : f.fd;
     }
 
+    /**
+     * Whether a FLUSH of fh could do or report anything (flush-on-close=opened-for-write asks): not when
+     * its branch file sits on a filesystem whose close does nothing (see QuietClose). The caller also
+     * keeps the FLUSH when moveonenospc may move the file to another branch before it is closed.
+     */
+    public boolean flushMatters(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        return f == null || !QuietClose.quiet(f.fd);
+    }
+
     public int write(long fh, Pointer buf, long size, long offset) {
         Handles.OpenFile f = handles.file(fh);
         if (f == null) return -Errno.EBADF;
