@@ -112,6 +112,18 @@ def stopped(pool):
         os.kill(pool.pid, signal.SIGCONT)
 
 
+@contextlib.contextmanager
+def branch_hung(pool, branch):
+    """The FUSE daemon of a "fuse" branch stopped (SIGSTOP): every call into that branch blocks until the
+    block ends, when the daemon is always continued."""
+    pid = pool.branch_daemons[branch].pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 def call_with_timeout(fn, timeout=10):
     """Runs fn in a daemon thread; returns its result or raises TimeoutError (the thread is abandoned:
     only ever used for calls into a FUSE mount that the watchdog can unblock)."""
@@ -137,8 +149,8 @@ class Pool:
     """One pool: branches b1..bN (plain dirs or tmpfs of the given sizes), mount point mnt, a daemon.
 
     sizes: list with one entry per branch: None for a plain directory, a tmpfs size like "8m", "bind"
-    for a directory <dir>/diskN bind-mounted on the branch (see disk()), or "fuse" for a mergerfs 2.33.5
-    mount of <dir>/diskN on the branch.
+    for a directory <dir>/diskN bind-mounted on the branch (see disk()), or "fuse" for a mount of
+    <dir>/diskN on the branch by the mergerfs on PATH (see branch_hung()).
     """
 
     def __init__(self, sizes, opts="", watchdog=120, prefix="mfsj-fault-"):
@@ -146,6 +158,7 @@ class Pool:
         os.chmod(self.dir, 0o755)
         self.branches = []
         self.tmpfs = []
+        self.branch_daemons = {}  # branch -> the Popen of the FUSE daemon mounted on it ("fuse")
         self.proc = None
         self.logf = None
         self.mnt = os.path.join(self.dir, "mnt")
@@ -162,12 +175,20 @@ class Pool:
                     run(["mount", "--bind", disk, b])
                     self.tmpfs.append(b)
                 elif size == "fuse":
-                    # a branch that is itself a FUSE filesystem (real mergerfs over a backing dir): its
-                    # files' close(2) goes to another daemon, as on network filesystems
+                    # a branch that is itself a FUSE filesystem (real mergerfs over a backing dir, in the
+                    # foreground so its pid is ours): its files' close(2) goes to another daemon, as on
+                    # network filesystems, and stopping that daemon makes a hung branch
                     disk = os.path.join(self.dir, "disk%d" % i)
                     os.mkdir(disk)
-                    run(["mergerfs", "-o", "allow_other", disk, b])
                     self.tmpfs.append(b)
+                    self.branch_daemons[b] = subprocess.Popen(
+                        ["mergerfs", "-f", "-o", "allow_other", disk, b],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    deadline = time.time() + 10
+                    while not is_fuse_mounted(b):
+                        if time.time() > deadline or self.branch_daemons[b].poll() is not None:
+                            raise RuntimeError("mergerfs did not mount the branch " + b)
+                        time.sleep(0.02)
                 elif size:
                     mount_tmpfs(b, size)
                     self.tmpfs.append(b)
@@ -255,9 +276,19 @@ class Pool:
         finally:
             if self.logf:
                 self.logf.close()
+            for p in self.branch_daemons.values():
+                if p.poll() is None:
+                    os.kill(p.pid, signal.SIGCONT)
             for b in self.tmpfs:
-                run(["mount", "-o", "remount,rw", b], check=False)
+                if b not in self.branch_daemons:
+                    run(["mount", "-o", "remount,rw", b], check=False)
                 umount_lazy(b)
+            for p in self.branch_daemons.values():
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
             if not mounts_at(self.mnt) and not any(mounts_at(b) for b in self.branches):
                 shutil.rmtree(self.dir, ignore_errors=True)
 

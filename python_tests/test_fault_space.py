@@ -7,6 +7,7 @@ minfreespace left, so writing past b1's size is what fills it.
 import errno
 import os
 import random
+import shutil
 import threading
 
 import pytest
@@ -243,3 +244,35 @@ def test_error_priority_when_no_branch_qualifies():
                 make = (lambda: fu.write_file(pool.p("p/f"), b"x")) if name == "f" else (lambda: os.mkdir(pool.p("p/d")))
                 assert fu.errno_of(make) == want, (b1, b2, name)
             assert not any(os.path.exists(pool.b(i, "p/" + n)) for i in (0, 1) for n in ("f", "d"))
+
+
+@pytest.mark.skipif(not shutil.which("mergerfs"), reason="needs mergerfs for a FUSE branch")
+@pytest.mark.parametrize("other,moves", [("64m", True), ("fuse", False)])
+def test_moveonenospc_turned_on_later_moves_a_file_without_flush_only_onto_a_quiet_branch(other, moves):
+    # Opened while moveonenospc was off on a tmpfs branch, the file's close sends no FLUSH (tmpfs's close
+    # does nothing). Moved onto a FUSE or network branch its close would matter, and nobody would ask:
+    # such a move is refused and the write fails ENOSPC; onto another quiet branch it goes ahead.
+    opts = fu.NO_CACHE + ",minfreespace=1M,category.create=ff"
+    with fu.Pool(["8m", other], opts) as pool:
+        data = _pattern(2, 12 * MiB)
+        fd = os.open(pool.p("grow.bin"), os.O_RDWR | os.O_CREAT, 0o640)
+        err = None
+        try:
+            assert os.path.exists(pool.b(0, "grow.bin")), "starts on b1"
+            pool.setopt("moveonenospc", "mfs")
+            for off in range(0, len(data), MiB):
+                try:
+                    assert os.write(fd, data[off:off + MiB]) == MiB
+                except OSError as e:
+                    err = e.errno
+                    break
+        finally:
+            os.close(fd)
+        if moves:
+            assert err is None
+            assert fu.read_file(pool.b(1, "grow.bin")) == data
+            assert not os.path.exists(pool.b(0, "grow.bin"))
+        else:
+            assert err == errno.ENOSPC
+            assert os.path.exists(pool.b(0, "grow.bin"))
+            assert os.listdir(pool.b(1)) == [], "nothing left on the FUSE branch"

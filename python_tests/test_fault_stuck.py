@@ -8,9 +8,14 @@ flock(2) on branch files this test holds locked, then require the mount to keep 
 locks are released require the surplus workers to leave.
 """
 
+import errno
 import fcntl
 import os
+import shutil
+import threading
 import time
+
+import pytest
 
 import faultutil as fu
 
@@ -67,3 +72,38 @@ def test_workers_stuck_in_branch_calls_do_not_stall_the_pool_and_surplus_workers
         assert len(pool.worker_names()) <= 3, pool.worker_names()
         assert not pool.crash_files()
         assert not pool.log_problems(), pool.log_problems()
+
+
+@pytest.mark.skipif(not shutil.which("mergerfs"), reason="needs mergerfs for a FUSE branch")
+def test_a_lookup_stuck_on_a_hung_branch_does_not_hold_up_other_lookups_in_its_directory():
+    # Without FUSE_PARALLEL_DIROPS the kernel takes a per-directory lock around every LOOKUP, so one name
+    # whose search reaches a hung branch (a disk spinning up, a dead NFS server) would stop every lookup
+    # in that directory, including names the first branch answers at once.
+    with fu.Pool([None, "fuse"], fu.NO_CACHE + ",minfreespace=0") as pool:
+        os.mkdir(pool.b(0, "d"))
+        os.mkdir(pool.b(1, "d"))
+        for i in range(3):
+            fu.write_file(pool.b(0, "d/here%d" % i), b"x")
+        fu.call_with_timeout(lambda: os.stat(pool.p("d")), 10)
+        box = {}
+
+        def stat_missing():
+            try:
+                os.stat(pool.p("d/missing"))   # ff: not on branch 1, so the search goes on to branch 2
+                box["r"] = "found"
+            except OSError as e:
+                box["r"] = e.errno
+
+        with fu.branch_hung(pool, pool.branches[1]):
+            t = threading.Thread(target=stat_missing, daemon=True)
+            t.start()
+            time.sleep(0.5)
+            assert t.is_alive(), "the lookup did not reach the hung branch: %r" % box
+            for i in range(3):
+                # names the kernel has not seen yet: a real lookup, which is what the directory lock guards
+                # (a cached name's revalidation takes no lock)
+                st = fu.call_with_timeout(lambda: os.stat(pool.p("d/here%d" % i)), 5)
+                assert st.st_size == 1
+            assert t.is_alive()
+        t.join(10)
+        assert box.get("r") == errno.ENOENT, box

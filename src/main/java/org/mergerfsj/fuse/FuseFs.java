@@ -58,6 +58,11 @@ public final class FuseFs extends FuseStubFS {
         return fs.flushMatters(fh);
     }
 
+    /** fh's open is answered with FOPEN_NOFLUSH because its branch's close is quiet. */
+    void quietCloseGranted(long fh) {
+        fs.quietCloseGranted(fh);
+    }
+
     private volatile OpenReply opens;
 
     /** Releases are reported to {@code o} after the branch file is closed (passthrough bookkeeping). */

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * other flags asked for that the kernel offered. Claiming
  * 7.28 or 7.33 adds no request format libfuse cannot parse: the kernel changes request layouts only below
  * 7.12 (fuse_adjust_compat); the 7.20-7.33 features are behind INIT flags we set only when we handle them
- * (writeback cache, parallel dirops and others stay off), or new opcodes (RENAME2 with flags, LSEEK,
+ * (writeback cache and others stay off; parallel dirops is on, see writeInit), or new opcodes (RENAME2 with flags, LSEEK,
  * COPY_FILE_RANGE) that libfuse answers ENOSYS, after which the kernel falls back, or new request fields
  * libfuse ignores (open_flags, the KILL_SUIDGID bits). The same holds up to 7.40: the new opcodes of
  * 7.34-7.39 (SYNCFS, TMPFILE, STATX) get ENOSYS from libfuse and the kernel falls back, and the rest
@@ -43,6 +43,7 @@ final class InitReply {
     private static final int FUSE_BIG_WRITES = 1 << 5, FUSE_MAX_PAGES = 1 << 22;
     static final int FUSE_HANDLE_KILLPRIV = 1 << 19, FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
     static final int FUSE_CACHE_SYMLINKS = 1 << 23;
+    static final int FUSE_PARALLEL_DIROPS = 1 << 18;
     /** flags bit 30 says flags2 (bits 32-63) is there; FUSE_PASSTHROUGH is bit 37, bit 5 of flags2. */
     static final int FUSE_INIT_EXT = 1 << 30, FUSE_PASSTHROUGH2 = 1 << 5;
     private final OpenReply open;
@@ -92,9 +93,9 @@ final class InitReply {
         // fuse_init_in grew flags2 in 7.36, announced by FUSE_INIT_EXT
         kernelFlags2 = kernelMinor >= 36 && (kernelFlags & FUSE_INIT_EXT) != 0 ? IO.getInt(request + IN_HEADER + 16) : 0;
         chan.process(buf);
-        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}; noflush {}; passthrough {}", kernelMinor,
+        LOG.debug("kernel FUSE 7.{}; {} KiB requests; readdirplus {}; killpriv {}; noflush {}; passthrough {}; parallel dirops {}", kernelMinor,
                 negotiated && pages > LIBFUSE_PAGES ? maxWrite() / 1024 : 128, plusGranted, killprivGranted,
-                open.noflush(), open.passthrough());
+                open.noflush(), open.passthrough(), negotiated && (kernelFlags & FUSE_PARALLEL_DIROPS) != 0);
         if (passthroughDepth > 0) {
             if (open.passthrough()) LOG.info("FUSE passthrough on (max stack depth {})", passthroughDepth);
             else LOG.warn("passthrough.io: this kernel does not offer FUSE passthrough (Linux 6.9+ with "
@@ -146,6 +147,11 @@ final class InitReply {
             boolean wantPlus = readdirplus && (kernelFlags & ReaddirPlus.FUSE_DO_READDIRPLUS) != 0;
             if (wantPlus) flags |= plus & kernelFlags;
             if (cacheSymlinks) flags |= FUSE_CACHE_SYMLINKS & kernelFlags;
+            // Lookups and readdirs in one directory may run at the same time (7.25; mergerfs asks for it too).
+            // Without it the kernel takes a per-directory lock around each, so one lookup stuck on a slow or
+            // spinning-up branch stops every other lookup in that directory. Nothing here needs them
+            // serialized: a lookup is a stateless search of the branches, and libfuse locks its node table.
+            flags |= FUSE_PARALLEL_DIROPS & kernelFlags;
             // The daemon kills suid/sgid and file capabilities itself (FUSE_HANDLE_KILLPRIV and _V2, 7.33).
             // Without it the kernel asks for security.capability before every write (FUSE does not trust
             // S_NOSEC otherwise) and for the attributes before every chown, to work out what to clear: two

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.config.Config;
+import org.mergerfsj.config.FlushOnClose;
 import org.mergerfsj.config.PassthroughIo;
 import org.mergerfsj.posix.Errno;
 import org.mergerfsj.posix.Posix;
@@ -171,9 +172,14 @@ final class OpenReply {
         Config cfg = fs.config();
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
-        if (noflushFor(cfg, acc, IO.getLong(out))) flags |= FOPEN_NOFLUSH;
+        long fh = IO.getLong(out);
+        if (noflushFor(cfg, acc, fh)) {
+            flags |= FOPEN_NOFLUSH;
+            // a write open spared its FLUSH for its quiet branch (not one where the admin chose never)
+            if (acc != Posix.O_RDONLY && cfg.flushOnClose() == FlushOnClose.OPENED_FOR_WRITE) fs.quietCloseGranted(fh);
+        }
         if (passthrough) {
-            int id = attach(c, nodeid, IO.getLong(out), acc, cfg);
+            int id = attach(c, nodeid, fh, acc, cfg);
             if (id < 0) return -id;
             if (id > 0) {
                 flags = flags & PASSTHROUGH_KEEPS | FOPEN_PASSTHROUGH;

@@ -47,6 +47,7 @@ public interface LibC {
     int faccessat(int dirfd, @In byte[] path, int mode, int flags);
     int statvfs(@In byte[] path, Pointer buf);
     int fstatfs(int fd, Pointer buf);
+    int statx(int dirfd, @In byte[] path, int flags, int mask, Pointer buf);
     int fsync(int fd);
     int fdatasync(int fd);
     int fallocate(int fd, int mode, long offset, long len);

@@ -10,6 +10,11 @@ final class Handles {
     static final class OpenFile {
         volatile int fd;
         volatile Branch branch;
+        /**
+         * Its close sends no FLUSH because its branch file's close was found quiet (flush-on-close=
+         * opened-for-write, see QuietClose): moveonenospc may move it only onto a quiet filesystem.
+         */
+        volatile boolean quietClose;
         final String path;
         final int flags;
 

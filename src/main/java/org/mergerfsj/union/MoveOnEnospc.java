@@ -112,6 +112,14 @@ final class MoveOnEnospc {
             Posix.unlink(dstFull);
             return nfd;
         }
+        // A file whose close sends no FLUSH because its branch's close was quiet (moveonenospc was off
+        // when it was opened) stays where it is unless the new branch's close is quiet too: moved onto
+        // NFS, say, its close-time errors would go unreported.
+        if (f.quietClose && !QuietClose.quiet(nfd)) {
+            Posix.close(nfd);
+            Posix.unlink(dstFull);
+            return -Errno.ENOSPC;
+        }
         // the fd number stays the same: dup3 swaps the file under it atomically
         if (Sys.LIB.dup3(nfd, f.fd, Posix.O_CLOEXEC) < 0) {
             int e = -Posix.errno();

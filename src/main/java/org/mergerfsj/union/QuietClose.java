@@ -12,29 +12,37 @@ import org.mergerfsj.posix.Posix;
  * caller the round trip (see OpenReply).
  *
  * <p>The filesystem's type is asked for (fstatfs) at every write open. Only "not quiet" is remembered,
- * per st_dev, so that a network branch is not asked again at every open (its statfs is a round trip to
- * the server); a device number the kernel hands to a new filesystem later can then only cost a needless
- * FLUSH, never skip a needed one. A directory mounted inside a branch is looked at on its own.
+ * per mount (statx's mount id, the never-reused one where the kernel has it), so that a network branch
+ * is not asked again at every open (its statfs is a round trip to the server); a mount id the kernel
+ * hands to a new mount later can then only cost a needless FLUSH, never skip a needed one. The mount id
+ * is read without syncing attributes, so finding it costs no round trip on a network filesystem. A
+ * directory mounted inside a branch is looked at on its own.
  */
 final class QuietClose {
     /** statfs f_type of filesystems whose files have no flush method in Linux: ext2/3/4, xfs, btrfs, tmpfs. */
     private static final long EXT4 = 0xEF53L, XFS = 0x58465342L, BTRFS = 0x9123683EL, TMPFS = 0x01021994L;
-    private static final int ST_DEV = 0, MAX_REMEMBERED = 4096;
+    private static final int AT_EMPTY_PATH = 0x1000, AT_STATX_DONT_SYNC = 0x4000;
+    private static final int STATX_MNT_ID = 0x1000, STATX_MNT_ID_UNIQUE = 0x4000;
+    private static final int STX_MASK = 0, STX_MNT_ID = 144, MAX_REMEMBERED = 4096;
+    private static final byte[] EMPTY = {0};
 
-    /** Devices found not quiet. */
+    /** Mounts found not quiet. */
     private static final ConcurrentHashMap<Long, Boolean> LOUD = new ConcurrentHashMap<>();
 
     private QuietClose() {}
 
     /** Whether closing a dup of fd can neither do nor report anything; false when unsure. */
     static boolean quiet(int fd) {
-        Pointer p = Posix.scratch();
-        if (Posix.C.fstat(fd, p) != 0) return false;
-        long dev = p.getLong(ST_DEV);
-        if (LOUD.containsKey(dev)) return false;
+        Pointer p = Posix.scratch(); // 256 bytes: a struct statx, then a struct statfs
+        if (Posix.C.statx(fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, p) != 0
+                || (p.getInt(STX_MASK) & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) == 0) {
+            return false;
+        }
+        long mount = p.getLong(STX_MNT_ID);
+        if (LOUD.containsKey(mount)) return false;
         if (Posix.C.fstatfs(fd, p) != 0) return false;
         if (isQuiet(p.getLong(0))) return true; // struct statfs.f_type comes first
-        if (LOUD.size() < MAX_REMEMBERED) LOUD.put(dev, Boolean.TRUE);
+        if (LOUD.size() < MAX_REMEMBERED) LOUD.put(mount, Boolean.TRUE);
         return false;
     }
 

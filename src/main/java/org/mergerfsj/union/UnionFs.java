@@ -365,6 +365,12 @@ public final class UnionFs {
         return f == null || !QuietClose.quiet(f.fd);
     }
 
+    /** Notes that fh's close sends no FLUSH because its branch's close is quiet (see flushMatters). */
+    public void quietCloseGranted(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f != null) f.quietClose = true;
+    }
+
     public int write(long fh, Pointer buf, long size, long offset) {
         Handles.OpenFile f = handles.file(fh);
         if (f == null) return -Errno.EBADF;
