@@ -60,6 +60,7 @@ public final class FuseMount implements AutoCloseable {
     private ReaddirPlus plus;
     private DirCache dirCache;
     private OpenReply openReply;
+    private SmallReads reads;
     private final Features features;
     private int connection = -1; // minor device number of the FUSE connection (/sys/fs/fuse/connections/N)
     private int devFd = -1;
@@ -168,6 +169,7 @@ public final class FuseMount implements AutoCloseable {
             // the channel is the struct side channels rely on (checked by forChannel)
             if (features.readdirplus()) plus = new ReaddirPlus(se, ch, devFd);
             dirCache = new DirCache(se, ch, devFd);
+            if (!Boolean.getBoolean("mergerfsj.noSmallReads")) reads = new SmallReads(devFd, fs);
             bufSize = Math.max(bufSize, init.buffer());
         }
         connection = findConnection(mountpoint);
@@ -230,6 +232,7 @@ public final class FuseMount implements AutoCloseable {
         final Pointer buf = Memory.allocateDirect(RT, FUSE_BUF_SIZE, true);
         final Pointer mem = Memory.allocateDirect(RT, bufSize, false);
         final Pointer chp = Memory.allocateDirect(RT, 8, true);
+        final Pointer reply = SmallReads.buffer();
         final Spare spare = new Spare(Thread.currentThread());
         int lastPid;
     }
@@ -282,7 +285,9 @@ public final class FuseMount implements AutoCloseable {
         }
         // side channels exist only with init; without it nothing beyond libfuse is served
         int op = init != null ? opcode : 0;
-        if (op == Wire.READDIRPLUS && plus != null) {
+        if (op == SmallReads.READ && reads != null && reads.serve(req, w.reply)) {
+            // answered
+        } else if (op == Wire.READDIRPLUS && plus != null) {
             plus.handle(req);
         } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
             dirCache.process(buf);
@@ -609,6 +614,8 @@ public final class FuseMount implements AutoCloseable {
             int fcntl(int fd, int cmd, int arg);
 
             long writev(int fd, long iov, int count);
+
+            long pread(int fd, long buf, long count, long offset);
         }
     }
 
