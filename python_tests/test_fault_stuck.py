@@ -12,6 +12,9 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -107,3 +110,51 @@ def test_a_lookup_stuck_on_a_hung_branch_does_not_hold_up_other_lookups_in_its_d
             assert t.is_alive()
         t.join(10)
         assert box.get("r") == errno.ENOENT, box
+
+
+SIGNALLED_FLOCKER = r"""
+import fcntl, os, signal, sys
+signal.signal(signal.SIGUSR1, lambda *a: print("signal", flush=True))
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for i in range(2):
+    print("locking", flush=True)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    print("locked", flush=True)
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    sys.stdin.readline()
+"""
+
+
+def test_a_signalled_caller_still_gets_its_reply_and_interrupts_are_declined_once():
+    # A signal to a caller whose request the daemon is working on makes the kernel send INTERRUPT. Nothing
+    # here acts on them, so the first is answered ENOSYS and the kernel sends no more; the caller keeps
+    # waiting for the real reply, which must still arrive.
+    with fu.Pool([None], fu.NO_CACHE) as pool:
+        fu.write_file(pool.p("f"), b"x")
+        pool.setopt("log.level", "trace")
+        held = os.open(pool.b(0, "f"), os.O_RDONLY)
+        c = subprocess.Popen([sys.executable, "-c", SIGNALLED_FLOCKER, pool.p("f")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        try:
+            for i in range(2):
+                fcntl.flock(held, fcntl.LOCK_EX)
+                assert c.stdout.readline().strip() == "locking"
+                time.sleep(0.5)   # the FLOCK request is in a worker, blocked on our lock
+                os.kill(c.pid, signal.SIGUSR1)
+                time.sleep(0.3)
+                assert c.poll() is None   # still waiting for the reply
+                fcntl.flock(held, fcntl.LOCK_UN)
+                # the handler runs once flock(2) has its reply
+                got = {c.stdout.readline().strip(), c.stdout.readline().strip()}
+                assert got == {"signal", "locked"}, got
+                c.stdin.write("\n")
+                c.stdin.flush()
+            c.wait(10)
+        finally:
+            os.close(held)
+            if c.poll() is None:
+                c.kill()
+                c.wait(10)
+        pool.setopt("log.level", "info")
+        assert pool.log().count("interrupt declined unique=") == 1, pool.log()[-3000:]
+        assert not pool.log_problems(), pool.log_problems()

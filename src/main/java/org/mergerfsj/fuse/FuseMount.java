@@ -287,6 +287,8 @@ public final class FuseMount implements AutoCloseable {
         int op = init != null ? opcode : 0;
         if (op == SmallReads.READ && reads != null && reads.serve(req, w.reply)) {
             // answered
+        } else if (op == Wire.INTERRUPT && reads != null) {
+            declineInterrupt(req, w.reply);
         } else if (op == Wire.READDIRPLUS && plus != null) {
             plus.handle(req);
         } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
@@ -301,6 +303,19 @@ public final class FuseMount implements AutoCloseable {
             F.fuse_session_process_buf(se, buf, c == ch.address() ? ch : Pointer.wrap(RT, c));
         }
         return retire() ? RETIRED : NEXT;
+    }
+
+    /**
+     * Answers an INTERRUPT with ENOSYS, after which the kernel sends no more on this connection. Nothing
+     * here acts on interrupts (libfuse2 would only pass them to handlers registered under its intr option,
+     * which is not used): an interrupted caller waits for its reply either way. libfuse also never sees
+     * the requests SmallReads answers, so an INTERRUPT for one of those would sit in its pending list.
+     */
+    private void declineInterrupt(long req, Pointer out) {
+        long o = out.address();
+        if (FuseFs.trace && LOG.isTraceEnabled()) LOG.trace("interrupt declined unique={}", Wire.unique(req));
+        int r = Wire.reply(devFd, o, o + Wire.OUT_HEADER, Wire.unique(req), -Errno.ENOSYS, 0);
+        if (r < 0 && r != -Errno.ENOENT) LOG.debug("INTERRUPT reply not delivered: {}", Posix.strerror(-r));
     }
 
     /** A worker waiting in Java, off the device's queue, until {@link #wakeSpare} or close. */

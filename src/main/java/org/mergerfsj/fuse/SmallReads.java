@@ -54,16 +54,22 @@ final class SmallReads {
         long fh = IO.getLong(in + IN_FH), offset = IO.getLong(in + IN_OFFSET);
         if (FuseFs.trace && LOG.isTraceEnabled()) LOG.trace("read fh={} size={} offset={}", fh, size, offset);
         long o = out.address(), data = o + Wire.OUT_HEADER, iov = data + MAX + 1;
-        int fd = fs.branchFd(fh);
         int error = 0, n = 0;
-        if (fd < 0) {
-            error = fd;
-        } else {
-            long r = FuseMount.Sys.LIB.pread(fd, data, size, offset);
-            if (r < 0) error = -Posix.errno();
-            else n = (int) r;
+        try {
+            int fd = fs.branchFd(fh);
+            if (fd < 0) {
+                error = fd;
+            } else {
+                long r = FuseMount.Sys.LIB.pread(fd, data, size, offset);
+                if (r < 0) error = -Posix.errno();
+                else n = (int) r;
+            }
+        } catch (Throwable t) {
+            // the caller waits for an answer whatever happened
+            LOG.error("read fh={} failed", fh, t);
+            error = -Errno.EIO;
         }
-        int w = Wire.reply(devFd, o, iov, Wire.unique(req), error == 0 ? 0 : error, n);
+        int w = Wire.reply(devFd, o, iov, Wire.unique(req), error, n);
         // ENOENT: the caller was interrupted and gave up the request; nothing else to do either way
         if (w < 0 && w != -Errno.ENOENT) LOG.debug("READ reply not delivered: {}", Posix.strerror(-w));
         return true;

@@ -91,6 +91,11 @@ final class MoveOnEnospc {
         if (sp == null || sp.avail() <= s.size) return -Errno.ENOSPC;
         int r = ClonePath.cloneAsRootFrom(src, dst, Paths.parent(f.path));
         if (r < 0) return r;
+        // A file whose close sends no FLUSH because its branch's close was quiet (moveonenospc was off
+        // when it was opened) stays where it is unless the new branch's close is quiet too: moved onto
+        // NFS, say, its close-time errors would go unreported. Asked of the destination directory before
+        // anything is copied or replaced there.
+        if (f.quietClose && !quietDir(dst.full(Paths.parent(f.path)))) return -Errno.ENOSPC;
         String srcFull = src.full(f.path), dstFull = dst.full(f.path);
         // the pool path may have been renamed since the open: never copy and unlink some other file
         Stat named = Posix.lstat(srcFull);
@@ -112,14 +117,6 @@ final class MoveOnEnospc {
             Posix.unlink(dstFull);
             return nfd;
         }
-        // A file whose close sends no FLUSH because its branch's close was quiet (moveonenospc was off
-        // when it was opened) stays where it is unless the new branch's close is quiet too: moved onto
-        // NFS, say, its close-time errors would go unreported.
-        if (f.quietClose && !QuietClose.quiet(nfd)) {
-            Posix.close(nfd);
-            Posix.unlink(dstFull);
-            return -Errno.ENOSPC;
-        }
         // the fd number stays the same: dup3 swaps the file under it atomically
         if (Sys.LIB.dup3(nfd, f.fd, Posix.O_CLOEXEC) < 0) {
             int e = -Posix.errno();
@@ -131,6 +128,16 @@ final class MoveOnEnospc {
         f.branch = dst;
         Posix.unlink(srcFull);
         return 0;
+    }
+
+    private static boolean quietDir(String dir) {
+        int dfd = Posix.open(dir, Posix.O_RDONLY | Posix.O_DIRECTORY, 0);
+        if (dfd < 0) return false;
+        try {
+            return QuietClose.quiet(dfd);
+        } finally {
+            Posix.close(dfd);
+        }
     }
 
     private static final int F_GETFL = 3;

@@ -317,7 +317,7 @@ public final class UnionFs {
             String full = b.full(path);
             if (c.linkCow() && (flags & Posix.O_ACCMODE) != Posix.O_RDONLY) LinkCow.breakLink(full);
             int fd = Posix.open(full, writebackFlags(c, flags), 0);
-            if (fd == -Errno.EACCES) fd = NfsOpenHack.retry(c, path, full, flags, fd);
+            if (fd == -Errno.EACCES) fd = NfsOpenHack.retry(c, path, full, writebackFlags(c, flags), fd);
             if (fd < 0) return fd;
             return handles.add(new Handles.OpenFile(fd, b, path, writebackFlags(c, flags)));
         } catch (PolicyException e) {
