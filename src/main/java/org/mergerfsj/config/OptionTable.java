@@ -37,10 +37,6 @@ final class OptionTable {
         void set(Config.Builder b, long v);
     }
 
-    private interface EnumParser<E> {
-        E parse(String s) throws BadValueException;
-    }
-
     private interface EnumField<E> {
         void set(Config.Builder b, E v);
     }
@@ -74,18 +70,18 @@ final class OptionTable {
         all.add(bool("dropcacheonclose", RUNTIME_RW, false, "drop the page cache of a file when it is closed",
                 (b, v) -> b.dropCacheOnClose = v, Config::dropCacheOnClose));
         all.add(enumOpt("inodecalc", RUNTIME_RW, InodeCalc.HYBRID_HASH, InodeCalc.values(), "inode algorithm (needs use_ino)",
-                InodeCalc::parse, (b, v) -> b.inodeCalc = v, Config::inodeCalc));
+                (b, v) -> b.inodeCalc = v, Config::inodeCalc));
         all.add(bool("ignorepponrename", RUNTIME_RW, false, "rename/link never use the path-preserving algorithm",
                 (b, v) -> b.ignorePpOnRename = v, Config::ignorePpOnRename));
         all.add(enumOpt("statfs", RUNTIME_RW, StatFsMode.BASE, StatFsMode.values(), "statfs measures branch roots or the given path",
-                StatFsMode::parse, (b, v) -> b.statfs = v, Config::statfs));
+                (b, v) -> b.statfs = v, Config::statfs));
         all.add(enumOpt("statfs_ignore", RUNTIME_RW, StatFsIgnore.NONE, StatFsIgnore.values(), "branches whose free space statfs ignores",
-                StatFsIgnore::parse, (b, v) -> b.statfsIgnore = v, Config::statfsIgnore));
+                (b, v) -> b.statfsIgnore = v, Config::statfsIgnore));
         all.add(new Opt("fsname", RUNTIME_RO, "STR", "branch paths without their common prefix",
                 "name shown by mount and df", null, (b, v, w) -> b.fsname = v.isEmpty() ? null : v, Config::fsname));
 
         all.add(enumOpt("cache.files", RUNTIME_RW, CacheFiles.LIBFUSE, CacheFiles.values(), "page cache mode of opened files",
-                CacheFiles::parse, (b, v) -> b.cacheFiles = v, Config::cacheFiles));
+                (b, v) -> b.cacheFiles = v, Config::cacheFiles));
         all.add(u64("cache.attr", RUNTIME_RW, "1", "attribute timeout (s)", (b, v) -> b.cacheAttr = v, Config::cacheAttr));
         all.add(u64("cache.entry", RUNTIME_RW, "1", "entry timeout (s)", (b, v) -> b.cacheEntry = v, Config::cacheEntry));
         all.add(u64("cache.negative_entry", RUNTIME_RW, "0", "negative entry timeout (s)",
@@ -119,17 +115,17 @@ final class OptionTable {
         all.add(bool("security_capability", RUNTIME_RW, true, "when false, security.capability xattrs report ENOATTR",
                 (b, v) -> b.securityCapability = v, Config::securityCapability));
         all.add(enumOpt("xattr", RUNTIME_RW, XattrMode.PASSTHROUGH, XattrMode.values(), "xattr calls pass through or fail",
-                XattrMode::parse, (b, v) -> b.xattr = v, Config::xattr));
+                (b, v) -> b.xattr = v, Config::xattr));
         all.add(bool("link_cow", RUNTIME_RW, false, "copy a hard-linked file before opening it for writing",
                 (b, v) -> b.linkCow = v, Config::linkCow));
         all.add(enumOpt("link-exdev", RUNTIME_RW, LinkExdev.PASSTHROUGH, LinkExdev.values(), "what link does on EXDEV",
-                LinkExdev::parse, (b, v) -> b.linkExdev = v, Config::linkExdev));
+                (b, v) -> b.linkExdev = v, Config::linkExdev));
         all.add(enumOpt("rename-exdev", RUNTIME_RW, RenameExdev.PASSTHROUGH, RenameExdev.values(), "what rename does on EXDEV",
-                RenameExdev::parse, (b, v) -> b.renameExdev = v, Config::renameExdev));
+                (b, v) -> b.renameExdev = v, Config::renameExdev));
         all.add(enumOpt("follow-symlinks", RUNTIME_RW, FollowSymlinks.NEVER, FollowSymlinks.values(), "which symlinks getattr follows",
-                FollowSymlinks::parse, (b, v) -> b.followSymlinks = v, Config::followSymlinks));
+                (b, v) -> b.followSymlinks = v, Config::followSymlinks));
         all.add(enumOpt("nfsopenhack", RUNTIME_RW, NfsOpenHack.OFF, NfsOpenHack.values(), "retry EACCES opens of unwritable empty files",
-                NfsOpenHack::parse, (b, v) -> b.nfsOpenHack = v, Config::nfsOpenHack));
+                (b, v) -> b.nfsOpenHack = v, Config::nfsOpenHack));
         all.add(bool("posix_acl", RUNTIME_RW, false, "ask the kernel for POSIX ACL support",
                 (b, v) -> b.posixAcl = v, Config::posixAcl));
         all.add(bool("log.metrics", RUNTIME_RW, false, "write node statistics every 60 s",
@@ -138,10 +134,10 @@ final class OptionTable {
                 (b, v) -> b.readdirplus = v, Config::readdirplus));
         all.add(enumOpt("flush-on-close", RUNTIME_RW, FlushOnClose.OPENED_FOR_WRITE, FlushOnClose.values(),
                 "which closes send FLUSH to the daemon (and on to the branch)",
-                FlushOnClose::parse, (b, v) -> b.flushOnClose = v, Config::flushOnClose));
+                (b, v) -> b.flushOnClose = v, Config::flushOnClose));
         all.add(enumOpt("passthrough.io", RUNTIME_RO, PassthroughIo.OFF, PassthroughIo.values(),
                 "opens whose reads and writes the kernel does on the branch file itself (kernel 6.9+, root)",
-                PassthroughIo::parse, (b, v) -> b.passthroughIo = v, Config::passthroughIo));
+                (b, v) -> b.passthroughIo = v, Config::passthroughIo));
         all.add(new Opt("passthrough.max-stack-depth", RUNTIME_RO, "UINT", "1",
                 "stacking depth claimed for passthrough: 1, or 2 for branches on overlayfs, ecryptfs or passthrough FUSE",
                 null, (b, v, w) -> b.passthroughMaxStackDepth = stackDepth(v), c -> Integer.toString(c.passthroughMaxStackDepth())));
@@ -187,11 +183,11 @@ final class OptionTable {
     }
 
     private static <E extends Enum<E>> Opt enumOpt(String key, Opt.Scope scope, E dflt, E[] values, String help,
-            EnumParser<E> parser, EnumField<E> field, Function<Config, E> get) {
+            EnumField<E> field, Function<Config, E> get) {
         StringBuilder type = new StringBuilder();
         for (E e : values) type.append(type.length() == 0 ? "" : "|").append(e);
         return new Opt(key, scope, type.toString(), dflt.toString(), help, null,
-                (b, v, w) -> field.set(b, parser.parse(v)), c -> get.apply(c).toString());
+                (b, v, w) -> field.set(b, Values.parseEnum(values, v)), c -> get.apply(c).toString());
     }
 
     private static String categoryValue(Config c, Category cat) {

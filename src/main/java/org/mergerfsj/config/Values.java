@@ -54,6 +54,15 @@ final class Values {
         throw new BadValueException("'" + s + "' is not a log level (expected one of " + String.join(", ", LOG_LEVELS) + ")");
     }
 
+    /**
+     * The spelling of an option value enum's constant on the command line and in the control file: its
+     * name in lower case with '-' for '_' (AUTO_FULL is auto-full), as every such value of mergerfs reads.
+     */
+    static String spelling(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The constant of values spelled exactly (case-sensitive) s. */
     static <E extends Enum<E>> E parseEnum(E[] values, String s) throws BadValueException {
         StringBuilder names = new StringBuilder();
         for (E e : values) {

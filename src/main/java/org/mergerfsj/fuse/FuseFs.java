@@ -53,14 +53,9 @@ public final class FuseFs extends FuseStubFS {
         return fs.readFd(fh);
     }
 
-    /** Whether a FLUSH of fh could do or report anything on its branch (see UnionFs#flushMatters). */
-    boolean flushMatters(long fh) {
-        return fs.flushMatters(fh);
-    }
-
-    /** fh's open is answered with FOPEN_NOFLUSH because its branch's close is quiet. */
-    void quietCloseGranted(long fh) {
-        fs.quietCloseGranted(fh);
+    /** Whether fh's close may go without a FLUSH (see UnionFs#spareFlush); marks the handle if so. */
+    boolean spareFlush(long fh) {
+        return fs.spareFlush(fh);
     }
 
     private volatile OpenReply opens;

@@ -285,7 +285,7 @@ public final class FuseMount implements AutoCloseable {
         }
         // side channels exist only with init; without it nothing beyond libfuse is served
         int op = init != null ? opcode : 0;
-        if (op == SmallReads.READ && reads != null && reads.serve(req, w.reply)) {
+        if (op == Wire.READ && reads != null && reads.serve(req, w.reply)) {
             // answered
         } else if (op == Wire.INTERRUPT && reads != null) {
             declineInterrupt(req, w.reply);

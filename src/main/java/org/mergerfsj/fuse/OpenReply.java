@@ -5,7 +5,6 @@ import java.util.HashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.mergerfsj.config.Config;
-import org.mergerfsj.config.FlushOnClose;
 import org.mergerfsj.config.PassthroughIo;
 import org.mergerfsj.posix.Errno;
 import org.mergerfsj.posix.Posix;
@@ -105,8 +104,8 @@ final class OpenReply {
     /**
      * Whether an open with access mode acc gets FOPEN_NOFLUSH (flush-on-close, when the kernel has it).
      * Under opened-for-write a write open gets it too when its branch file's close cannot do or report
-     * anything (FuseFs#flushMatters), and moveonenospc cannot move it to a branch not looked at before it
-     * is closed; fh -1 asks before the open is made, whether it may.
+     * anything (FuseFs#spareFlush, which marks the handle), and moveonenospc cannot move it to a branch
+     * not looked at before it is closed; fh -1 asks before the open is made, whether it may.
      */
     private boolean noflushFor(Config cfg, int acc, long fh) {
         if (!noflush) return false;
@@ -114,7 +113,7 @@ final class OpenReply {
             case NEVER:
                 return true;
             case OPENED_FOR_WRITE:
-                return acc == Posix.O_RDONLY || cfg.moveOnEnospc() == null && (fh < 0 || !fs.flushMatters(fh));
+                return acc == Posix.O_RDONLY || cfg.moveOnEnospc() == null && (fh < 0 || fs.spareFlush(fh));
             default:
                 return false;
         }
@@ -173,11 +172,7 @@ final class OpenReply {
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
         long fh = IO.getLong(out);
-        if (noflushFor(cfg, acc, fh)) {
-            flags |= FOPEN_NOFLUSH;
-            // a write open spared its FLUSH for its quiet branch (not one where the admin chose never)
-            if (acc != Posix.O_RDONLY && cfg.flushOnClose() == FlushOnClose.OPENED_FOR_WRITE) fs.quietCloseGranted(fh);
-        }
+        if (noflushFor(cfg, acc, fh)) flags |= FOPEN_NOFLUSH;
         if (passthrough) {
             int id = attach(c, nodeid, fh, acc, cfg);
             if (id < 0) return -id;

@@ -23,7 +23,6 @@ final class SmallReads {
     private static final Logger LOG = LoggerFactory.getLogger(SmallReads.class);
     private static final MemoryIO IO = MemoryIO.getInstance();
 
-    static final int READ = 15;
     /** libfuse2 splices replies of two pages and more (fuse_send_data_iov); below that it copies. */
     static final int MAX = 2 * 4096 - 1;
     /** struct fuse_read_in: fh, offset, size, ... */

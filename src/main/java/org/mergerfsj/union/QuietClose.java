@@ -11,12 +11,13 @@ import org.mergerfsj.posix.Posix;
  * method that close does nothing and can report nothing; flush-on-close=opened-for-write then spares the
  * caller the round trip (see OpenReply).
  *
- * <p>The filesystem's type is asked for (fstatfs) at every write open. Only "not quiet" is remembered,
- * per mount (statx's mount id, the never-reused one where the kernel has it), so that a network branch
- * is not asked again at every open (its statfs is a round trip to the server); a mount id the kernel
- * hands to a new mount later can then only cost a needless FLUSH, never skip a needed one. The mount id
- * is read without syncing attributes, so finding it costs no round trip on a network filesystem. A
- * directory mounted inside a branch is looked at on its own.
+ * <p>Each write open reads its file's mount id (statx without syncing attributes: no round trip on a
+ * network filesystem). Where the kernel gives the never-reused mount id (Linux 6.8+), both answers are
+ * remembered per mount: a mount's filesystem never changes, so a write open costs one statx. With only
+ * the reusable id, only "not quiet" is remembered and a quiet answer is asked for again (fstatfs) at
+ * every open: a reused id can then cost a needless FLUSH, never skip a needed one. A network branch is
+ * asked once either way (its statfs is a round trip to the server). A directory mounted inside a branch
+ * is looked at on its own.
  */
 final class QuietClose {
     /** statfs f_type of filesystems whose files have no flush method in Linux: ext2/3/4, xfs, btrfs, tmpfs. */
@@ -26,24 +27,28 @@ final class QuietClose {
     private static final int STX_MASK = 0, STX_MNT_ID = 144, MAX_REMEMBERED = 4096;
     private static final byte[] EMPTY = {0};
 
-    /** Mounts found not quiet. */
-    private static final ConcurrentHashMap<Long, Boolean> LOUD = new ConcurrentHashMap<>();
+    /** Mount id -> whether its files' close is quiet (quiet only for never-reused ids). */
+    private static final ConcurrentHashMap<Long, Boolean> KNOWN = new ConcurrentHashMap<>();
 
     private QuietClose() {}
 
     /** Whether closing a dup of fd can neither do nor report anything; false when unsure. */
     static boolean quiet(int fd) {
         Pointer p = Posix.scratch(); // 256 bytes: a struct statx, then a struct statfs
-        if (Posix.C.statx(fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, p) != 0
-                || (p.getInt(STX_MASK) & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) == 0) {
+        if (Posix.C.statx(fd, EMPTY, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, p) != 0) {
             return false;
         }
+        int mask = p.getInt(STX_MASK);
+        if ((mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) == 0) return false;
+        boolean unique = (mask & STATX_MNT_ID_UNIQUE) != 0;
+        // unique ids live in a range of their own, so the two kinds never meet in one map
         long mount = p.getLong(STX_MNT_ID);
-        if (LOUD.containsKey(mount)) return false;
+        Boolean known = KNOWN.get(mount);
+        if (known != null) return known;
         if (Posix.C.fstatfs(fd, p) != 0) return false;
-        if (isQuiet(p.getLong(0))) return true; // struct statfs.f_type comes first
-        if (LOUD.size() < MAX_REMEMBERED) LOUD.put(mount, Boolean.TRUE);
-        return false;
+        boolean quiet = isQuiet(p.getLong(0)); // struct statfs.f_type comes first
+        if ((unique || !quiet) && KNOWN.size() < MAX_REMEMBERED) KNOWN.put(mount, quiet);
+        return quiet;
     }
 
     static boolean isQuiet(long fsType) {

@@ -356,19 +356,15 @@ public final class UnionFs {
     }
 
     /**
-     * Whether a FLUSH of fh could do or report anything (flush-on-close=opened-for-write asks): not when
-     * its branch file sits on a filesystem whose close does nothing (see QuietClose). The caller also
-     * keeps the FLUSH when moveonenospc may move the file to another branch before it is closed.
+     * Whether fh's close may go without a FLUSH because its branch file's close can neither do nor report
+     * anything (flush-on-close=opened-for-write asks, see QuietClose). When it may, the handle is marked
+     * so that moveonenospc later moves it only onto a quiet filesystem.
      */
-    public boolean flushMatters(long fh) {
+    public boolean spareFlush(long fh) {
         Handles.OpenFile f = handles.file(fh);
-        return f == null || !QuietClose.quiet(f.fd);
-    }
-
-    /** Notes that fh's close sends no FLUSH because its branch's close is quiet (see flushMatters). */
-    public void quietCloseGranted(long fh) {
-        Handles.OpenFile f = handles.file(fh);
-        if (f != null) f.quietClose = true;
+        if (f == null || !QuietClose.quiet(f.fd)) return false;
+        f.quietClose = true;
+        return true;
     }
 
     public int write(long fh, Pointer buf, long size, long offset) {

@@ -34,7 +34,8 @@ public class InodeBench extends BenchDefaults {
 
         @Setup
         public void setUp() throws Exception {
-            mode = InodeCalc.parse(calc);
+            for (InodeCalc c : InodeCalc.values()) if (c.toString().equals(calc)) mode = c;
+            if (mode == null) throw new IllegalArgumentException(calc);
             stMode = (kind.equals("dir") ? Posix.S_IFDIR : Posix.S_IFREG) | 0644;
         }
     }

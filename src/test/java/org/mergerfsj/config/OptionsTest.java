@@ -424,16 +424,16 @@ class OptionsTest {
 
     @Test
     void enumsParseExactSpellings() throws Exception {
-        assertEquals(CacheFiles.PER_PROCESS, CacheFiles.parse("per-process"));
-        assertEquals(InodeCalc.DEVINO_HASH32, InodeCalc.parse("devino-hash32"));
-        assertEquals(LinkExdev.ABS_BASE_SYMLINK, LinkExdev.parse("abs-base-symlink"));
-        assertEquals(RenameExdev.ABS_SYMLINK, RenameExdev.parse("abs-symlink"));
-        assertEquals(NfsOpenHack.ALL, NfsOpenHack.parse("all"));
-        assertEquals(XattrMode.NOSYS, XattrMode.parse("nosys"));
-        assertEquals(StatFsMode.FULL, StatFsMode.parse("full"));
-        assertThrows(BadValueException.class, () -> CacheFiles.parse("Full"));
-        assertThrows(BadValueException.class, () -> CacheFiles.parse("auto_full"));
-        for (InodeCalc i : InodeCalc.values()) assertEquals(i, InodeCalc.parse(i.text()));
+        assertEquals(CacheFiles.PER_PROCESS, Values.parseEnum(CacheFiles.values(), "per-process"));
+        assertEquals(InodeCalc.DEVINO_HASH32, Values.parseEnum(InodeCalc.values(), "devino-hash32"));
+        assertEquals(LinkExdev.ABS_BASE_SYMLINK, Values.parseEnum(LinkExdev.values(), "abs-base-symlink"));
+        assertEquals(RenameExdev.ABS_SYMLINK, Values.parseEnum(RenameExdev.values(), "abs-symlink"));
+        assertEquals(NfsOpenHack.ALL, Values.parseEnum(NfsOpenHack.values(), "all"));
+        assertEquals(XattrMode.NOSYS, Values.parseEnum(XattrMode.values(), "nosys"));
+        assertEquals(StatFsMode.FULL, Values.parseEnum(StatFsMode.values(), "full"));
+        assertThrows(BadValueException.class, () -> Values.parseEnum(CacheFiles.values(), "Full"));
+        assertThrows(BadValueException.class, () -> Values.parseEnum(CacheFiles.values(), "auto_full"));
+        for (InodeCalc i : InodeCalc.values()) assertEquals(i, Values.parseEnum(InodeCalc.values(), i.toString()));
     }
 
     @Test
