@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -503,3 +504,33 @@ def test_user_mergerfs_names_on_files_pass_through_on_set(make_pool):
     pool = make_pool(branch_setup=setup)
     os.setxattr(pool.p("f"), P + "custom", b"v")
     assert os.getxattr(pool.b(0, "f"), P + "custom") == b"v"
+
+
+def test_cache_timeouts_set_at_runtime_reach_the_kernel(make_pool, impl):
+    """cache.negative_entry, cache.entry and cache.attr are rw at runtime (OPT-18..20): a value set through
+    the control file is the timeout of the next replies. Each step would see the branch change at once
+    (or after the mount's 1 s) if the new value were only kept for the next mount."""
+    pool = make_pool(nbranches=1, fresh=True, opts="cache.attr=1,cache.entry=1,cache.negative_entry=0")
+
+    # a negative entry kept for 30 s hides a file that appears on the branch afterwards
+    pool.ctl_set("cache.negative_entry", "30")
+    assert not os.path.exists(pool.p("late"))
+    pool.write_branch(0, "late", b"x")
+    assert not os.path.exists(pool.p("late"))
+
+    # entry timeout 0: a name removed on the branch is gone at the next access (1 s would keep it)
+    pool.ctl_set("cache.negative_entry", "0")
+    pool.ctl_set("cache.entry", "0")
+    pool.write_branch(0, "gone", b"x")
+    assert os.path.exists(pool.p("gone"))
+    os.unlink(pool.b(0, "gone"))
+    assert not os.path.exists(pool.p("gone"))
+
+    # attributes kept for 30 s: a chmod on the branch is not seen 1.5 s later (1 s would show it)
+    pool.ctl_set("cache.entry", "30")
+    pool.ctl_set("cache.attr", "30")
+    pool.write_branch(0, "kept", b"x", mode=0o644)
+    assert stat.S_IMODE(os.stat(pool.p("kept")).st_mode) == 0o644
+    os.chmod(pool.b(0, "kept"), 0o600)
+    time.sleep(1.5)
+    assert stat.S_IMODE(os.stat(pool.p("kept")).st_mode) == 0o644

@@ -212,6 +212,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return EXIT_USAGE;
             }
             Shutdown.attach(mount);
+            // cache.entry/negative_entry/attr set at runtime reach the replies (OPT-18..20, as 2.33.5)
+            pool.onPublish(c -> mount.setTimeouts(c.cacheEntry(), c.cacheNegativeEntry(), c.cacheAttr()));
             if (!mount.awaitReady(30_000)) {
                 if (Shutdown.requested()) {
                     mount.close();

@@ -51,6 +51,10 @@ public final class FuseMount implements AutoCloseable {
     private final String mountpoint;
     private final FuseFs fs;
     private final Pointer args;
+    private final List<String> options;
+    /** Runtime timeout changes (null: they apply at the next mount); guarded by timeoutLock. */
+    private Timeouts timeouts;
+    private final Object timeoutLock = new Object();
     private final Pointer ops;
     private Pointer ch;
     private Pointer fuse;
@@ -100,6 +104,7 @@ public final class FuseMount implements AutoCloseable {
         this.features = features;
         this.fs = fs;
         this.minWorkers = Math.max(1, minWorkers);
+        this.options = List.copyOf(options);
         this.args = buildArgs(options);
         this.ops = Memory.allocateDirect(RT, OPS_SIZE, true);
         Pointer src = fs.operations();
@@ -159,6 +164,9 @@ public final class FuseMount implements AutoCloseable {
         }
         fuse = Pointer.wrap(RT, f);
         se = F.fuse_get_session(fuse);
+        synchronized (timeoutLock) {
+            timeouts = Timeouts.locate(fuse, se.address(), options);
+        }
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
         OpenReply opens = new OpenReply(se, ch, devFd, fs);
@@ -419,6 +427,19 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes later replies carry these entry, negative-entry and attribute timeouts (seconds): cache.entry,
+     * cache.negative_entry and cache.attr set at runtime. False when libfuse's layout was not recognised at
+     * mount (see {@link Timeouts}) or the mount is gone; the values then apply at the next mount.
+     */
+    public boolean setTimeouts(long entry, long negative, long attr) {
+        synchronized (timeoutLock) {
+            if (timeouts == null) return false;
+            timeouts.set(entry, negative, attr);
+            return true;
+        }
+    }
+
     /** Waits until the mount answers a stat of its own root through our getattr. */
     public boolean awaitReady(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -495,6 +516,9 @@ public final class FuseMount implements AutoCloseable {
         if (live.get() > 0) {
             LOG.error("{} FUSE worker(s) stuck in a branch call did not stop; leaving libfuse state allocated", live.get());
         } else {
+            synchronized (timeoutLock) {
+                timeouts = null; // struct fuse is freed next
+            }
             F.fuse_session_exit(se);
             F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
         }

@@ -1,0 +1,101 @@
+package org.mergerfsj.fuse;
+
+import java.util.List;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies cache.entry, cache.negative_entry and cache.attr changed at runtime (OPT-18..20), as 2.33.5 does.
+ *
+ * <p>libfuse2's high-level layer takes these timeouts as mount options and copies them into its private
+ * struct fuse (its {@code conf}), from where every LOOKUP, GETATTR and create-type reply reads them; it has
+ * no call to change them. The struct's layout is libfuse 2.9's on x86_64, the only libfuse2 jnr-fuse runs
+ * on here. Before any value is written, {@link #locate} checks that layout against what is known for
+ * certain about this mount: the session pointer at the start, the three timeouts exactly as given,
+ * hard_remove on, use_ino as given, nullpath_ok and utime_omit_ok on (FuseMount sets both flags), and the
+ * page size. If anything differs (another libfuse build), nothing is ever written and a change applies at
+ * the next mount, as before. A double is written with one aligned 8-byte store, which x86_64 makes atomic,
+ * so a reply built meanwhile reads either the old or the new value.
+ */
+final class Timeouts {
+    private static final Logger LOG = LoggerFactory.getLogger(Timeouts.class);
+
+    /** Offsets in libfuse 2.9's struct fuse on x86_64 (conf, struct fuse_config, starts at 144). */
+    static final int SE = 0, ENTRY = 160, NEGATIVE = 168, ATTR = 176, AC_ATTR = 184, AC_ATTR_SET = 192,
+            HARD_REMOVE = 208, USE_INO = 212, NULLPATH_OK = 280, UTIME_OMIT_OK = 284, PAGESIZE = 296;
+    static final int SIZE = 304;
+
+    private final Pointer fuse;
+
+    private Timeouts(Pointer fuse) {
+        this.fuse = fuse;
+    }
+
+    /**
+     * The timeouts of the struct fuse at {@code fuse}, or null when its layout is not the one known here.
+     * {@code options} are the mount options given to fuse_new (the timeouts, hard_remove and use_ino are
+     * read from them, the way libfuse read them).
+     */
+    static Timeouts locate(Pointer fuse, long session, List<String> options) {
+        Double entry = option(options, "entry_timeout"), negative = option(options, "negative_timeout"),
+                attr = option(options, "attr_timeout");
+        boolean useIno = flag(options, "use_ino"), acSet = options.stream().anyMatch(o -> o.startsWith("ac_attr_timeout="));
+        String why = null;
+        if (entry == null || negative == null || attr == null || !flag(options, "hard_remove")) {
+            why = "mount options without the timeouts or hard_remove";
+        } else if (fuse == null || fuse.address() == 0 || fuse.getLong(SE) != session) {
+            why = "no session pointer at the start";
+        } else if (fuse.getDouble(ENTRY) != entry || fuse.getDouble(NEGATIVE) != negative
+                || fuse.getDouble(ATTR) != attr) {
+            why = "timeouts not where expected";
+        } else if (fuse.getInt(AC_ATTR_SET) != (acSet ? 1 : 0) || (!acSet && fuse.getDouble(AC_ATTR) != attr)) {
+            why = "ac_attr_timeout not where expected";
+        } else if (fuse.getInt(HARD_REMOVE) != 1 || fuse.getInt(USE_INO) != (useIno ? 1 : 0)) {
+            why = "hard_remove/use_ino not where expected";
+        } else if (fuse.getInt(NULLPATH_OK) != 1 || fuse.getInt(UTIME_OMIT_OK) != 1) {
+            why = "nullpath_ok/utime_omit_ok not where expected";
+        } else {
+            int page = fuse.getInt(PAGESIZE);
+            if (page < 4096 || Integer.bitCount(page) != 1) why = "no page size where expected";
+        }
+        if (why != null) {
+            LOG.info("cache.entry, cache.negative_entry and cache.attr changed at runtime apply at the next mount"
+                    + " (libfuse's struct fuse is not the known 2.9 layout: {})", why);
+            return null;
+        }
+        return new Timeouts(fuse);
+    }
+
+    /** Sets the timeouts later replies carry, in seconds. */
+    void set(long entry, long negative, long attr) {
+        fuse.putDouble(ENTRY, entry);
+        fuse.putDouble(NEGATIVE, negative);
+        // ac_attr_timeout (auto_cache's check interval) follows attr_timeout unless it was given itself
+        if (fuse.getInt(AC_ATTR_SET) == 0) fuse.putDouble(AC_ATTR, attr);
+        fuse.putDouble(ATTR, attr);
+    }
+
+    /** The timeouts replies carry now: entry, negative, attr. */
+    double[] get() {
+        return new double[] {fuse.getDouble(ENTRY), fuse.getDouble(NEGATIVE), fuse.getDouble(ATTR)};
+    }
+
+    /** The last {@code key=value} of a numeric mount option, or null. */
+    private static Double option(List<String> options, String key) {
+        Double v = null;
+        for (String o : options) {
+            if (!o.startsWith(key + "=")) continue;
+            try {
+                v = Double.valueOf(o.substring(key.length() + 1));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return v;
+    }
+
+    private static boolean flag(List<String> options, String key) {
+        return options.contains(key);
+    }
+}
