@@ -508,9 +508,11 @@ def test_user_mergerfs_names_on_files_pass_through_on_set(make_pool):
 
 def test_cache_timeouts_set_at_runtime_reach_the_kernel(make_pool, impl):
     """cache.negative_entry, cache.entry and cache.attr are rw at runtime (OPT-18..20): a value set through
-    the control file is the timeout of the next replies. Each step would see the branch change at once
-    (or after the mount's 1 s) if the new value were only kept for the next mount."""
-    pool = make_pool(nbranches=1, fresh=True, opts="cache.attr=1,cache.entry=1,cache.negative_entry=0")
+    the control file is the timeout of the next replies. Each step fails if the new value is only kept for
+    the next mount: the first would see the new file at once, the second would keep the removed name for
+    the mount's 60 s, the third would show the chmod after the mount's 1 s."""
+    # mounted with entry 60 s: step 2 cannot pass by a slow machine letting the mount's entry expire
+    pool = make_pool(nbranches=1, fresh=True, opts="cache.attr=1,cache.entry=60,cache.negative_entry=0")
 
     # a negative entry kept for 30 s hides a file that appears on the branch afterwards
     pool.ctl_set("cache.negative_entry", "30")
@@ -518,7 +520,7 @@ def test_cache_timeouts_set_at_runtime_reach_the_kernel(make_pool, impl):
     pool.write_branch(0, "late", b"x")
     assert not os.path.exists(pool.p("late"))
 
-    # entry timeout 0: a name removed on the branch is gone at the next access (1 s would keep it)
+    # entry timeout 0: a name removed on the branch is gone at the next access (60 s would keep it)
     pool.ctl_set("cache.negative_entry", "0")
     pool.ctl_set("cache.entry", "0")
     pool.write_branch(0, "gone", b"x")

@@ -516,14 +516,22 @@ public final class FuseMount implements AutoCloseable {
         if (live.get() > 0) {
             LOG.error("{} FUSE worker(s) stuck in a branch call did not stop; leaving libfuse state allocated", live.get());
         } else {
-            synchronized (timeoutLock) {
-                timeouts = null; // struct fuse is freed next
-            }
-            F.fuse_session_exit(se);
-            F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
+            destroyFuse();
         }
         stopped.countDown(); // release waiters even when workers had to be abandoned
         ended.countDown();
+    }
+
+    /**
+     * Frees libfuse's state, once no worker is left in it. Runtime timeout writes go into that state
+     * ({@link Timeouts}), so they are cut off first, under their lock.
+     */
+    private void destroyFuse() {
+        synchronized (timeoutLock) {
+            timeouts = null;
+        }
+        F.fuse_session_exit(se);
+        F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves
     }
 
     /**

@@ -10,12 +10,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>libfuse2's high-level layer takes these timeouts as mount options and copies them into its private
  * struct fuse (its {@code conf}), from where every LOOKUP, GETATTR and create-type reply reads them; it has
- * no call to change them. The struct's layout is libfuse 2.9's on x86_64, the only libfuse2 jnr-fuse runs
- * on here. Before any value is written, {@link #locate} checks that layout against what is known for
- * certain about this mount: the session pointer at the start, the three timeouts exactly as given,
- * hard_remove on, use_ino as given, nullpath_ok and utime_omit_ok on (FuseMount sets both flags), and the
- * page size. If anything differs (another libfuse build), nothing is ever written and a change applies at
- * the next mount, as before. A double is written with one aligned 8-byte store, which x86_64 makes atomic,
+ * no call to change them. The struct's layout is libfuse 2.9's on x86_64 (checked against Debian's
+ * 2.9.9 binary: fuse_new_common, lookup_path, fuse_lib_getattr). Before any value is written,
+ * {@link #locate} checks that layout against what is known for certain about this mount: the three
+ * timeouts exactly as given, ac_attr_timeout, hard_remove on, use_ino as given, nopath, nullpath_ok and
+ * utime_omit_ok on (FuseMount sets the three operation flags), intr_signal, the fs pointer and the page
+ * size. If anything differs (another libfuse build or architecture), nothing is ever written and a change
+ * applies at the next mount, as before. A double is written with one aligned 8-byte store, which x86_64 makes atomic,
  * so a reply built meanwhile reads either the old or the new value.
  */
 final class Timeouts {
@@ -23,7 +24,10 @@ final class Timeouts {
 
     /** Offsets in libfuse 2.9's struct fuse on x86_64 (conf, struct fuse_config, starts at 144). */
     static final int SE = 0, ENTRY = 160, NEGATIVE = 168, ATTR = 176, AC_ATTR = 184, AC_ATTR_SET = 192,
-            HARD_REMOVE = 208, USE_INO = 212, NULLPATH_OK = 280, UTIME_OMIT_OK = 284, PAGESIZE = 296;
+            NOPATH = 200, HARD_REMOVE = 208, USE_INO = 212, INTR_SIGNAL = 248, FS = 272, NULLPATH_OK = 280,
+            UTIME_OMIT_OK = 284, PAGESIZE = 296;
+    /** libfuse's default intr_signal, SIGUSR1. */
+    private static final int SIGUSR1 = 10;
     static final int SIZE = 304;
 
     private final Pointer fuse;
@@ -40,11 +44,15 @@ final class Timeouts {
     static Timeouts locate(Pointer fuse, long session, List<String> options) {
         Double entry = option(options, "entry_timeout"), negative = option(options, "negative_timeout"),
                 attr = option(options, "attr_timeout");
+        Double intrSignal = option(options, "intr_signal");
         boolean useIno = flag(options, "use_ino"), acSet = options.stream().anyMatch(o -> o.startsWith("ac_attr_timeout="));
         String why = null;
-        if (entry == null || negative == null || attr == null || !flag(options, "hard_remove")) {
+        if (!"amd64".equals(System.getProperty("os.arch"))) {
+            why = "not x86_64";
+        } else if (entry == null || negative == null || attr == null || !flag(options, "hard_remove")) {
             why = "mount options without the timeouts or hard_remove";
         } else if (fuse == null || fuse.address() == 0 || fuse.getLong(SE) != session) {
+            // fuse_get_session reads this very field: a sanity check of the pointer, not of the layout
             why = "no session pointer at the start";
         } else if (fuse.getDouble(ENTRY) != entry || fuse.getDouble(NEGATIVE) != negative
                 || fuse.getDouble(ATTR) != attr) {
@@ -53,8 +61,12 @@ final class Timeouts {
             why = "ac_attr_timeout not where expected";
         } else if (fuse.getInt(HARD_REMOVE) != 1 || fuse.getInt(USE_INO) != (useIno ? 1 : 0)) {
             why = "hard_remove/use_ino not where expected";
-        } else if (fuse.getInt(NULLPATH_OK) != 1 || fuse.getInt(UTIME_OMIT_OK) != 1) {
-            why = "nullpath_ok/utime_omit_ok not where expected";
+        } else if (fuse.getInt(NOPATH) != 1 || fuse.getInt(NULLPATH_OK) != 1 || fuse.getInt(UTIME_OMIT_OK) != 1) {
+            why = "nopath/nullpath_ok/utime_omit_ok not where expected";
+        } else if (fuse.getInt(INTR_SIGNAL) != (intrSignal != null ? intrSignal.intValue() : SIGUSR1)) {
+            why = "intr_signal not where expected";
+        } else if (fuse.getLong(FS) == 0 || (fuse.getLong(FS) & 7) != 0) {
+            why = "no fs pointer where expected";
         } else {
             int page = fuse.getInt(PAGESIZE);
             if (page < 4096 || Integer.bitCount(page) != 1) why = "no page size where expected";
