@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Stable A/B of per-request cost: W4's create, stat and unlink of N files on branches in tmpfs, for
-# mergerfs 2.33.5 and one or more mergerfs-j jars, interleaved, with the daemon's user and system CPU
-# per operation. The full suite (bench/run.sh) runs on ext4, where one target's deletes slow the next
-# target's creates and single workloads swing by 0.3x between runs; on tmpfs the same comparison
-# repeats to a few percent, so a change of a few µs per request shows.
+# Stable A/B of per-request cost on branches in tmpfs: W4's create, stat and unlink of N files, then N
+# stats of absent names (a bare LOOKUP round trip each), for mergerfs 2.33.5 and one or more mergerfs-j
+# jars, interleaved, with the daemon's user and system CPU per file in each step. Against mergerfs it
+# also prints each step's "floor": the ratio the step would reach if the daemon spent no user-space CPU
+# at all and everything else stayed (kernel round trips, branch syscalls), a bound no change in the
+# daemon's own code can beat. The full suite (bench/run.sh) runs on ext4, where one target's deletes
+# slow the next target's creates and single workloads swing by 0.3x between runs; on tmpfs the same
+# comparison repeats to a few percent, so a change of a few µs per request shows.
 #
 #   bash bench/meta-ab.sh [--reps R] [--files N] [--jar LABEL=PATH]... [--no-mergerfs]
 #
 # Without --jar it measures this tree's target/mergerfs-j.jar as "mergerfs-j". Prints one line per run
-# and then the medians. Needs root, FUSE and mergerfs; mounts only under a fresh directory in /dev/shm
+# and then the medians and ratios. Needs root, FUSE and mergerfs; mounts only under a fresh directory in /dev/shm
 # and unmounts it on exit.
 set -euo pipefail
 
@@ -34,6 +37,19 @@ done
 if [ ${#JARS[@]} -eq 0 ]; then LABELS=(mergerfs-j); JARS=("$ROOT/target/mergerfs-j.jar"); fi
 [ -f "$HLP" ] || { echo "meta-ab: cannot find ubhelper.py (../shared/bench)" >&2; exit 1; }
 
+# stat of N names that exist nowhere: one LOOKUP each (negative entries are not cached by default) and
+# one lstat per branch, so the step measures the cost of a bare round trip through each daemon
+ABSENT='
+import os, sys, time
+d, n = sys.argv[1], int(sys.argv[2])
+t = time.perf_counter()
+for i in range(n):
+    try:
+        os.stat("%s/absent%d" % (d, i))
+    except FileNotFoundError:
+        pass
+print(time.perf_counter() - t)'
+
 W=$(mktemp -d /dev/shm/meta-ab.XXXXXX)
 MNT=$W/m
 cleanup() { fusermount -uz "$MNT" 2>/dev/null || true; rm -rf "$W"; }
@@ -56,34 +72,52 @@ one() { # label jar|"" -> one line: label create_s stat_s unlink_s user_us_per_o
   mkdir "$MNT/warm" "$MNT/d"
   timeout 120 "$PY" "$HLP" create "$MNT/warm" 3000 >/dev/null   # JIT warm-up, same for everyone
   timeout 120 "$PY" "$HLP" unlink "$MNT/warm" 3000 >/dev/null
-  local u0 s0 u1 s1 tc ts tu
-  read -r u0 s0 < <(ticks "$pid")
-  tc=$(timeout 300 "$PY" "$HLP" create "$MNT/d" "$N")
-  ts=$(timeout 300 "$PY" "$HLP" stat "$MNT/d" "$N")
-  tu=$(timeout 300 "$PY" "$HLP" unlink "$MNT/d" "$N")
-  read -r u1 s1 < <(ticks "$pid")
+  local line="$label" step t u0 s0 u1 s1
+  for step in create stat unlink absent; do
+    read -r u0 s0 < <(ticks "$pid")
+    if [ $step = absent ]; then t=$(timeout 300 "$PY" -c "$ABSENT" "$MNT/d" "$N")
+    else t=$(timeout 300 "$PY" "$HLP" "$step" "$MNT/d" "$N"); fi
+    read -r u1 s1 < <(ticks "$pid")
+    line="$line $(awk -v st="$step" -v t="$t" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v n="$N" \
+      'BEGIN { printf "%s %.3f %s_user %.1f %s_sys %.1f", st, t, st, u*1e6/hz/n, st, s*1e6/hz/n }')"
+  done
   fusermount -uz "$MNT"
-  awk -v l="$label" -v tc="$tc" -v ts="$ts" -v tu="$tu" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v n="$N" \
-    'BEGIN { printf "%-14s create %.3f stat %.3f unlink %.3f user_us/op %.1f sys_us/op %.1f\n", l, tc, ts, tu, u*1e6/hz/(3*n), s*1e6/hz/(3*n) }'
+  echo "$line"
 }
 
 for r in $(seq "$REPS"); do
   [ $MFS = 1 ] && one mergerfs "" | tee -a "$OUT"
   for i in "${!JARS[@]}"; do one "${LABELS[$i]}" "${JARS[$i]}" | tee -a "$OUT"; done
 done
-echo "medians over $REPS runs ($N files; seconds, and daemon CPU per operation over the three steps):"
+echo "medians over $REPS runs ($N files; seconds per step, and the daemon's user and system CPU in µs per file during it):"
 awk '{ k=$1; for (i = 2; i < NF; i += 2) { v[k, $i, ++c[k, $i]] = $(i + 1); f[$i] = 1 }; t[k] = 1 }
+     function med(k, m,    n, a, b, x, arr) {
+       n = c[k, m]
+       for (a = 1; a <= n; a++) arr[a] = v[k, m, a]
+       for (a = 1; a <= n; a++) for (b = a + 1; b <= n; b++) if (arr[b] < arr[a]) { x = arr[a]; arr[a] = arr[b]; arr[b] = x }
+       return (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+     }
      END {
+       split("create stat unlink absent", steps, " ")
        for (k in t) {
          line = sprintf("%-14s", k)
-         split("create stat unlink user_us/op sys_us/op", names, " ")
-         for (j = 1; j <= 5; j++) {
-           m = names[j]; n = c[k, m]
-           for (a = 1; a <= n; a++) arr[a] = v[k, m, a]
-           for (a = 1; a <= n; a++) for (b = a + 1; b <= n; b++) if (arr[b] < arr[a]) { x = arr[a]; arr[a] = arr[b]; arr[b] = x }
-           med = (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
-           line = line sprintf(" %s %.3f", m, med)
+         for (j = 1; j <= 4; j++) {
+           m = steps[j]
+           line = line sprintf(" %s %.3f (user %.1f sys %.1f)", m, med(k, m), med(k, m "_user"), med(k, m "_sys"))
          }
          print line
        }
-     }' "$OUT" | sort
+       # The time a step would take if the daemon spent no user-space CPU at all (everything else equal), against
+       # mergerfs: a floor no user-space change can go below, since the kernel side of each round trip stays.
+       if (!("mergerfs" in t)) exit
+       for (k in t) {
+         if (k == "mergerfs") continue
+         line = sprintf("%-14s vs mergerfs", k)
+         for (j = 1; j <= 4; j++) {
+           m = steps[j]
+           line = line sprintf(" %s %.2f (floor %.2f)", m, med(k, m) / med("mergerfs", m),
+                                (med(k, m) - med(k, m "_user") * n / 1e6) / med("mergerfs", m))
+         }
+         print line
+       }
+     }' n="$N" "$OUT" | sort
