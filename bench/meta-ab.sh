@@ -6,7 +6,8 @@
 # at all and everything else stayed (kernel round trips, branch syscalls), a bound no change in the
 # daemon's own code can beat. The full suite (bench/run.sh) runs on ext4, where one target's deletes
 # slow the next target's creates and single workloads swing by 0.3x between runs; on tmpfs the same
-# comparison repeats to a few percent, so a change of a few µs per request shows.
+# comparison repeats to a few percent in a quiet hour, so a change of a few µs per request shows
+# (interleave and repeat: runs on a busy day have differed by 0.2x).
 #
 #   bash bench/meta-ab.sh [--reps R] [--files N] [--jar LABEL=PATH]... [--no-mergerfs]
 #
@@ -59,7 +60,7 @@ OUT=$W/runs.txt
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime in clock ticks
 hz=$(getconf CLK_TCK)
 
-one() { # label jar|"" -> one line: label create_s stat_s unlink_s user_us_per_op sys_us_per_op
+one() { # label jar|"" -> one line: the label, then per step (create stat unlink absent) "STEP seconds STEP_user µs STEP_sys µs" (CPU per file)
   local label=$1 jar=$2 pid
   rm -rf "$W/b1" "$W/b2"; mkdir -p "$W/b1" "$W/b2" "$MNT"
   if [ -z "$jar" ]; then
