@@ -570,6 +570,7 @@ def _same_fd_sees_change(p):
     ("cache.files=libfuse", False, False),
     ("cache.files=libfuse,direct_io=true", False, True),
     ("cache.files=libfuse,kernel_cache=true", True, False),
+    ("cache.files=libfuse,auto_cache=true", True, False),
 ])
 def test_cache_files_sets_direct_io_and_keep_cache(use, impl, opts, stale, direct):
     with use(impl, 1, opts) as p:
@@ -602,6 +603,24 @@ def test_cache_files_auto_full_keeps_cache_only_when_unchanged(use):
         time.sleep(0.5)
         write(p.b(0, name), "C" * 9000)  # size and mtime change: the cache must go
         os.utime(p.b(0, name), (time.time() + 5, time.time() + 5))
+        with open(p.p(name), "rb") as f:
+            assert f.read(1) == b"C"
+
+
+@both
+def test_auto_cache_set_at_runtime_drops_the_cache_when_size_or_mtime_change(use, impl):
+    """auto_cache (cache.files=libfuse) keeps the page cache across opens only while a file's size and
+    mtime are what libfuse last saw; set at runtime, as the shared pool does, it applies to later opens."""
+    with use(impl, 1, "cache.files=libfuse,auto_cache=true") as p:
+        name = _fresh_name()
+        write(p.b(0, name), "A" * 8192)
+        for _ in range(2):  # the first open fills the cache, the second finds it valid
+            with open(p.p(name), "rb") as f:
+                assert f.read(1) == b"A"
+        # same size (a size change alone makes the kernel drop the pages), a new mtime
+        write(p.b(0, name), "C" * 8192)
+        os.utime(p.b(0, name), (time.time() + 5, time.time() + 5))
+        time.sleep(1.2)  # past ac_attr_timeout (cache.attr), so the next open asks for attributes
         with open(p.p(name), "rb") as f:
             assert f.read(1) == b"C"
 

@@ -212,8 +212,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return EXIT_USAGE;
             }
             Shutdown.attach(mount);
-            // cache.entry/negative_entry/attr set at runtime reach the replies (OPT-18..20, as 2.33.5)
-            pool.onPublish(c -> mount.setTimeouts(c.cacheEntry(), c.cacheNegativeEntry(), c.cacheAttr()));
+            // cache.entry/negative_entry/attr and auto_cache set at runtime reach libfuse (OPT-18..20, OPT-26, as 2.33.5)
+            pool.onPublish(c -> mount.setCacheOptions(c.cacheEntry(), c.cacheNegativeEntry(), c.cacheAttr(),
+                    c.cacheFiles() == CacheFiles.LIBFUSE && c.autoCache()));
             if (!mount.awaitReady(30_000)) {
                 if (Shutdown.requested()) {
                     mount.close();

@@ -52,9 +52,9 @@ public final class FuseMount implements AutoCloseable {
     private final FuseFs fs;
     private final Pointer args;
     private final List<String> options;
-    /** Runtime timeout changes (null: they apply at the next mount); guarded by timeoutLock. */
-    private Timeouts timeouts;
-    private final Object timeoutLock = new Object();
+    /** Where runtime changes of mount-time libfuse options go (null: they apply at the next mount); guarded by confLock. */
+    private LibfuseConf conf;
+    private final Object confLock = new Object();
     private final Pointer ops;
     private Pointer ch;
     private Pointer fuse;
@@ -164,8 +164,8 @@ public final class FuseMount implements AutoCloseable {
         }
         fuse = Pointer.wrap(RT, f);
         se = F.fuse_get_session(fuse);
-        synchronized (timeoutLock) {
-            timeouts = Timeouts.locate(fuse, se.address(), options);
+        synchronized (confLock) {
+            conf = LibfuseConf.locate(fuse, se.address(), options);
         }
         bufSize = F.fuse_chan_bufsize(ch);
         devFd = F.fuse_chan_fd(ch);
@@ -428,14 +428,15 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /**
-     * Makes later replies carry these entry, negative-entry and attribute timeouts (seconds): cache.entry,
-     * cache.negative_entry and cache.attr set at runtime. False when libfuse's layout was not recognised at
-     * mount (see {@link Timeouts}) or the mount is gone; the values then apply at the next mount.
+     * Makes later replies carry these entry, negative-entry and attribute timeouts (seconds) and later opens
+     * follow libfuse's auto_cache: cache.entry, cache.negative_entry, cache.attr and auto_cache (under
+     * cache.files=libfuse) set at runtime. False when libfuse's layout was not recognised at mount (see
+     * {@link LibfuseConf}) or the mount is gone; the values then apply at the next mount.
      */
-    public boolean setTimeouts(long entry, long negative, long attr) {
-        synchronized (timeoutLock) {
-            if (timeouts == null) return false;
-            timeouts.set(entry, negative, attr);
+    public boolean setCacheOptions(long entry, long negative, long attr, boolean autoCache) {
+        synchronized (confLock) {
+            if (conf == null) return false;
+            conf.set(entry, negative, attr, autoCache);
             return true;
         }
     }
@@ -523,12 +524,12 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /**
-     * Frees libfuse's state, once no worker is left in it. Runtime timeout writes go into that state
-     * ({@link Timeouts}), so they are cut off first, under their lock.
+     * Frees libfuse's state, once no worker is left in it. Runtime option writes go into that state
+     * ({@link LibfuseConf}), so they are cut off first, under their lock.
      */
     private void destroyFuse() {
-        synchronized (timeoutLock) {
-            timeouts = null;
+        synchronized (confLock) {
+            conf = null;
         }
         F.fuse_session_exit(se);
         F.fuse_destroy(fuse); // closes the device fd (now /dev/null); no fuse_unmount: we detached ourselves

@@ -6,33 +6,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies cache.entry, cache.negative_entry and cache.attr changed at runtime (OPT-18..20), as 2.33.5 does.
+ * Applies runtime changes of the options libfuse2 takes only at mount: cache.entry,
+ * cache.negative_entry and cache.attr (OPT-18..20), and auto_cache under cache.files=libfuse (OPT-26),
+ * which 2.33.5 all applies to later replies and opens.
  *
- * <p>libfuse2's high-level layer takes these timeouts as mount options and copies them into its private
- * struct fuse (its {@code conf}), from where every LOOKUP, GETATTR and create-type reply reads them; it has
- * no call to change them. The struct's layout is libfuse 2.9's on x86_64 (checked against Debian's
- * 2.9.9 binary: fuse_new_common, lookup_path, fuse_lib_getattr). Before any value is written,
- * {@link #locate} checks that layout against what is known for certain about this mount: the three
- * timeouts exactly as given, ac_attr_timeout, hard_remove on, use_ino as given, nopath, nullpath_ok and
- * utime_omit_ok on (FuseMount sets the three operation flags), intr_signal, the fs pointer and the page
- * size. If anything differs (another libfuse build or architecture), nothing is ever written and a change
- * applies at the next mount, as before. A double is written with one aligned 8-byte store, which x86_64 makes atomic,
- * so a reply built meanwhile reads either the old or the new value.
+ * <p>libfuse2's high-level layer copies these into its private struct fuse (its {@code conf}) at fuse_new,
+ * and every LOOKUP, GETATTR, create-type reply and OPEN reads them from there; it has no call to change
+ * them. The struct's layout is libfuse 2.9's on x86_64 (checked against Debian's 2.9.9 binary:
+ * fuse_new_common, lookup_path, fuse_lib_getattr). Before any value is written, {@link #locate} checks
+ * that layout against what is known for certain about this mount: the three timeouts exactly as given,
+ * ac_attr_timeout, hard_remove on, use_ino, direct_io, kernel_cache and auto_cache as given, nopath,
+ * nullpath_ok and utime_omit_ok on (FuseMount sets the three operation flags), intr_signal, the fs
+ * pointer and the page size. If anything differs (another libfuse build or architecture), nothing is ever
+ * written and a change applies at the next mount, as before. A double is written with one aligned 8-byte
+ * store and an int with a 4-byte one, which x86_64 makes atomic, so a reply built meanwhile reads either
+ * the old or the new value.
  */
-final class Timeouts {
-    private static final Logger LOG = LoggerFactory.getLogger(Timeouts.class);
+final class LibfuseConf {
+    private static final Logger LOG = LoggerFactory.getLogger(LibfuseConf.class);
 
     /** Offsets in libfuse 2.9's struct fuse on x86_64 (conf, struct fuse_config, starts at 144). */
     static final int SE = 0, ENTRY = 160, NEGATIVE = 168, ATTR = 176, AC_ATTR = 184, AC_ATTR_SET = 192,
-            NOPATH = 200, HARD_REMOVE = 208, USE_INO = 212, INTR_SIGNAL = 248, FS = 272, NULLPATH_OK = 280,
-            UTIME_OMIT_OK = 284, PAGESIZE = 296;
+            NOPATH = 200, HARD_REMOVE = 208, USE_INO = 212, DIRECT_IO = 232, KERNEL_CACHE = 236, AUTO_CACHE = 240,
+            INTR_SIGNAL = 248, FS = 272, NULLPATH_OK = 280, UTIME_OMIT_OK = 284, PAGESIZE = 296;
     /** libfuse's default intr_signal, SIGUSR1. */
     private static final int SIGUSR1 = 10;
     static final int SIZE = 304;
 
     private final Pointer fuse;
 
-    private Timeouts(Pointer fuse) {
+    private LibfuseConf(Pointer fuse) {
         this.fuse = fuse;
     }
 
@@ -41,7 +44,7 @@ final class Timeouts {
      * {@code options} are the mount options given to fuse_new (the timeouts, hard_remove and use_ino are
      * read from them, the way libfuse read them).
      */
-    static Timeouts locate(Pointer fuse, long session, List<String> options) {
+    static LibfuseConf locate(Pointer fuse, long session, List<String> options) {
         Double entry = option(options, "entry_timeout"), negative = option(options, "negative_timeout"),
                 attr = option(options, "attr_timeout");
         Double intrSignal = option(options, "intr_signal");
@@ -61,6 +64,9 @@ final class Timeouts {
             why = "ac_attr_timeout not where expected";
         } else if (fuse.getInt(HARD_REMOVE) != 1 || fuse.getInt(USE_INO) != (useIno ? 1 : 0)) {
             why = "hard_remove/use_ino not where expected";
+        } else if (fuse.getInt(DIRECT_IO) != bit(options, "direct_io") || fuse.getInt(KERNEL_CACHE) != bit(options, "kernel_cache")
+                || fuse.getInt(AUTO_CACHE) != bit(options, "auto_cache")) {
+            why = "direct_io/kernel_cache/auto_cache not where expected";
         } else if (fuse.getInt(NOPATH) != 1 || fuse.getInt(NULLPATH_OK) != 1 || fuse.getInt(UTIME_OMIT_OK) != 1) {
             why = "nopath/nullpath_ok/utime_omit_ok not where expected";
         } else if (fuse.getInt(INTR_SIGNAL) != (intrSignal != null ? intrSignal.intValue() : SIGUSR1)) {
@@ -72,20 +78,28 @@ final class Timeouts {
             if (page < 4096 || Integer.bitCount(page) != 1) why = "no page size where expected";
         }
         if (why != null) {
-            LOG.info("cache.entry, cache.negative_entry and cache.attr changed at runtime apply at the next mount"
-                    + " (libfuse's struct fuse is not the known 2.9 layout: {})", why);
+            LOG.info("cache.entry, cache.negative_entry, cache.attr and auto_cache changed at runtime apply at the next"
+                    + " mount (libfuse's struct fuse is not the known 2.9 layout: {})", why);
             return null;
         }
-        return new Timeouts(fuse);
+        return new LibfuseConf(fuse);
     }
 
-    /** Sets the timeouts later replies carry, in seconds. */
-    void set(long entry, long negative, long attr) {
+    /**
+     * Sets the timeouts later replies carry (seconds) and whether later opens keep the page cache while a
+     * file's size and mtime stay as libfuse last saw them (libfuse's auto_cache).
+     */
+    void set(long entry, long negative, long attr, boolean autoCache) {
         fuse.putDouble(ENTRY, entry);
         fuse.putDouble(NEGATIVE, negative);
         // ac_attr_timeout (auto_cache's check interval) follows attr_timeout unless it was given itself
         if (fuse.getInt(AC_ATTR_SET) == 0) fuse.putDouble(AC_ATTR, attr);
         fuse.putDouble(ATTR, attr);
+        fuse.putInt(AUTO_CACHE, autoCache ? 1 : 0);
+    }
+
+    boolean autoCache() {
+        return fuse.getInt(AUTO_CACHE) != 0;
     }
 
     /** The timeouts replies carry now: entry, negative, attr. */
@@ -109,5 +123,9 @@ final class Timeouts {
 
     private static boolean flag(List<String> options, String key) {
         return options.contains(key);
+    }
+
+    private static int bit(List<String> options, String key) {
+        return flag(options, key) ? 1 : 0;
     }
 }
