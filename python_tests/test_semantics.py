@@ -709,6 +709,51 @@ def test_fallocate_ftruncate_fgetattr(use, impl):
             os.close(fd)
 
 
+@both
+def test_fstat_of_a_file_whose_name_went_away_while_open(use, impl):
+    """fstat(2) on an open file whose name was unlinked, or replaced by a rename, through the pool answers
+    from the open file, as a local filesystem does (st_nlink 0), in 2.33.5 too. The kernel asks by node,
+    and libfuse2 has no path for that node any more: mergerfs-j hands the request one of the file's open
+    handles (FuseFs.adoptOrphan)."""
+    with use(impl, 1) as p:  # attributes expire at once: every fstat asks the daemon
+        fd = os.open(p.p("made"), os.O_CREAT | os.O_RDWR, 0o644)  # CREATE
+        try:
+            os.write(fd, b"x" * 1000)
+            os.unlink(p.p("made"))
+            assert not os.path.exists(p.b(0, "made"))
+            st = os.fstat(fd)
+            assert (st.st_size, st.st_nlink) == (1000, 0)
+            os.write(fd, b"y" * 24)
+            assert os.fstat(fd).st_size == 1024
+        finally:
+            os.close(fd)
+        # OPEN twice, then a rename over the name: both handles keep answering, also after one closes
+        write(p.b(0, "t"), "old")
+        write(p.b(0, "s"), "newer")
+        fd1 = os.open(p.p("t"), os.O_RDONLY)
+        fd2 = os.open(p.p("t"), os.O_RDONLY)
+        try:
+            os.rename(p.p("s"), p.p("t"))
+            assert os.stat(p.p("t")).st_size == 5
+            assert (os.fstat(fd1).st_size, os.fstat(fd1).st_nlink) == (3, 0)
+            os.close(fd1)
+            fd1 = -1
+            assert os.fstat(fd2).st_size == 3
+            assert os.read(fd2, 10) == b"old"
+        finally:
+            for fd in (fd1, fd2):
+                if fd >= 0:
+                    os.close(fd)
+        # a file that keeps its name is still answered by its path
+        write(p.b(0, "kept"), "abc")
+        fd = os.open(p.p("kept"), os.O_RDONLY)
+        try:
+            write(p.b(0, "kept"), "abcdef")  # changed on the branch behind the pool, same inode
+            assert os.fstat(fd).st_size == 6
+        finally:
+            os.close(fd)
+
+
 def test_o_direct_reads_and_writes_work(use):
     # mergerfs 2.33.5 fails O_DIRECT writes with EINVAL (it opens the branch O_DIRECT too)
     with use("mergerfs-j", 1) as p:

@@ -58,6 +58,28 @@ public final class FuseFs extends FuseStubFS {
         return fs.spareFlush(fh);
     }
 
+    /** Records the kernel's node id of the open fh (see UnionFs#noteNode). */
+    void noteNode(long fh, long nodeid) {
+        fs.noteNode(fh, nodeid);
+    }
+
+    /**
+     * Lets a GETATTR without a file handle reach an open file whose name was unlinked or replaced through
+     * the pool: libfuse has no path for its node any more and would answer ENOENT, where 2.33.5 answers
+     * from the open file. The request at {@code req} is given one of the file's open handles
+     * (FUSE_GETATTR_FH), and fgetattr answers from the open file, as fstat(2) on a local filesystem does.
+     */
+    void adoptOrphan(long req) {
+        if (Wire.len(req) < Wire.IN_HEADER + GETATTR_IN) return;
+        long in = req + Wire.IN_HEADER;
+        int flags = IO.getInt(in);
+        if ((flags & Wire.GETATTR_FH) != 0) return;
+        long fh = fs.orphanFh(Wire.nodeid(req));
+        if (fh < 0) return;
+        IO.putLong(in + 8, fh);
+        IO.putInt(in, flags | Wire.GETATTR_FH);
+    }
+
     private volatile OpenReply opens;
 
     /** Releases are reported to {@code o} after the branch file is closed (passthrough bookkeeping). */
@@ -232,6 +254,8 @@ public final class FuseFs extends FuseStubFS {
     /** Offsets in struct fuse_file_info. */
     private static final int FI_FLAGS = 0, FI_FH = 24;
     private static final int FUSE_NAME_MAX = 1024;
+    /** sizeof(struct fuse_getattr_in): getattr_flags, dummy, fh. */
+    private static final int GETATTR_IN = 16;
     private static final int MAX_STR = 65536; // paths are at most PATH_MAX (4096); a bound, not a limit
     private static final com.kenai.jffi.MemoryIO IO = com.kenai.jffi.MemoryIO.getInstance();
 

@@ -301,12 +301,15 @@ public final class FuseMount implements AutoCloseable {
             plus.handle(req);
         } else if (op == Wire.OPENDIR && fs.cacheReaddir()) {
             dirCache.process(buf);
-        } else if ((op == Wire.OPEN || op == Wire.CREATE) && openReply.wants(req)) {
+        } else if (op == Wire.OPEN || op == Wire.CREATE) {
+            // every open goes through OpenReply: its reply is where a handle meets its node id
+            // (FuseFs#noteNode), and where open flags are edited
             openReply.process(buf, req);
         } else if (op == Wire.INIT) {
             init.processInit(req, buf);
         } else {
             if (op == Wire.LOOKUP && plus != null) plus.noteLookup(req);
+            else if (op == Wire.GETATTR) fs.adoptOrphan(req);
             long c = w.chp.getAddress(0);
             F.fuse_session_process_buf(se, buf, c == ch.address() ? ch : Pointer.wrap(RT, c));
         }

@@ -96,16 +96,11 @@ final class OpenReply {
         return passthrough;
     }
 
-    /** Whether the OPEN or CREATE at {@code req} needs its reply edited (or, with passthrough, counted). */
-    boolean wants(long req) {
-        return passthrough || noflushFor(fs.config(), IO.getInt(req + Wire.IN_HEADER) & Posix.O_ACCMODE, -1);
-    }
-
     /**
      * Whether an open with access mode acc gets FOPEN_NOFLUSH (flush-on-close, when the kernel has it).
      * Under opened-for-write a write open gets it too when its branch file's close cannot do or report
      * anything (FuseFs#spareFlush, which marks the handle), and moveonenospc cannot move it to a branch
-     * not looked at before it is closed; fh -1 asks before the open is made, whether it may.
+     * not looked at before it is closed.
      */
     private boolean noflushFor(Config cfg, int acc, long fh) {
         if (!noflush) return false;
@@ -113,7 +108,7 @@ final class OpenReply {
             case NEVER:
                 return true;
             case OPENED_FOR_WRITE:
-                return acc == Posix.O_RDONLY || cfg.moveOnEnospc() == null && (fh < 0 || fs.spareFlush(fh));
+                return acc == Posix.O_RDONLY || cfg.moveOnEnospc() == null && fs.spareFlush(fh);
             default:
                 return false;
         }
@@ -172,6 +167,7 @@ final class OpenReply {
         int acc = c.flags & Posix.O_ACCMODE;
         int flags = IO.getInt(out + 8);
         long fh = IO.getLong(out);
+        fs.noteNode(fh, nodeid);
         if (noflushFor(cfg, acc, fh)) flags |= FOPEN_NOFLUSH;
         if (passthrough) {
             int id = attach(c, nodeid, fh, acc, cfg);

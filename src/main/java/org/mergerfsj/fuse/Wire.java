@@ -17,7 +17,9 @@ final class Wire {
     static final int OPEN_OUT = 16, ENTRY_OUT = 128;
 
     static final int LOOKUP = 1, FORGET = 2, INIT = 26, OPENDIR = 27, READDIR = 28, READDIRPLUS = 44;
-    static final int OPEN = 14, READ = 15, CREATE = 35;
+    static final int GETATTR = 3, OPEN = 14, READ = 15, CREATE = 35;
+    /** fuse_getattr_in.getattr_flags: the request names an open file by its fh. */
+    static final int GETATTR_FH = 1;
     static final int RELEASE = 18, INTERRUPT = 36, RELEASEDIR = 29, BATCH_FORGET = 42;
 
     static int len(long request) {

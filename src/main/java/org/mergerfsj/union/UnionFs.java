@@ -215,7 +215,9 @@ public final class UnionFs {
         try {
             Errors.FirstError e = new Errors.FirstError();
             for (Branch b : action(c, Func.UNLINK, path)) e.add(Posix.unlink(b.full(path)));
-            return e.result();
+            int r = e.result();
+            if (r == 0) handles.orphan(path);
+            return r;
         } catch (PolicyException e) {
             return -e.errno();
         }
@@ -487,7 +489,22 @@ public final class UnionFs {
 
     public int rename(String from, String to) {
         if (ControlFile.PATH.equals(from) || ControlFile.PATH.equals(to)) return -Errno.ENOENT;
-        return Renames.rename(pool.config(), facts(), from, to);
+        int r = Renames.rename(pool.config(), facts(), from, to);
+        if (r == 0) handles.orphan(to); // a file open under the old target's name lost that name
+        return r;
+    }
+
+    /** Records the kernel's node id of the open fh (the fuse layer reads it from the OPEN/CREATE reply). */
+    public void noteNode(long fh, long nodeid) {
+        handles.noteNode(fh, nodeid);
+    }
+
+    /**
+     * An open handle on node {@code nodeid} when that node's name was unlinked or replaced through the pool
+     * while open, else -1: libfuse has no path for such a node, so the fuse layer asks by this handle.
+     */
+    public long orphanFh(long nodeid) {
+        return handles.orphanFh(nodeid);
     }
 
     public int link(String from, String to, int uid, int gid) {
