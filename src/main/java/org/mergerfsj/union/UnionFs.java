@@ -392,8 +392,14 @@ public final class UnionFs {
     }
 
     public int release(long fh) {
-        Object o = handles.remove(fh);
-        if (!(o instanceof Handles.OpenFile f)) return 0;
+        Handles.OpenFile f = handles.file(fh);
+        if (f != null && handles.release(f)) close(f);
+        return 0;
+    }
+
+    /** Closes a released file; a file borrowed meanwhile (see {@link #pinOrphan}) is closed by its unpin. */
+    private void close(Handles.OpenFile f) {
+        handles.forget(f);
         Config c = pool.config();
         if (c.dropCacheOnClose()) {
             Posix.C.posix_fadvise(f.fd, 0, 0, Posix.POSIX_FADV_DONTNEED);
@@ -401,7 +407,6 @@ public final class UnionFs {
         }
         if (c.cacheFiles() == CacheFiles.AUTO_FULL) AutoFull.remember(f.path, f.fd);
         Posix.close(f.fd);
-        return 0;
     }
 
     public int ftruncate(long fh, long size) {
@@ -500,11 +505,30 @@ public final class UnionFs {
     }
 
     /**
-     * An open handle on node {@code nodeid} when that node's name was unlinked or replaced through the pool
-     * while open, else -1: libfuse has no path for such a node, so the fuse layer asks by this handle.
+     * An open handle on node {@code nodeid}, pinned, when that node's name was unlinked or replaced through
+     * the pool while open; else null. libfuse has no path for such a node, so the fuse layer asks by this
+     * handle ({@link Pin#fh}), and must {@link #unpin} it once that request is answered: until then a
+     * RELEASE of the handle leaves its fd open, so the borrowed fd is never a closed number reused by
+     * another open.
      */
-    public long orphanFh(long nodeid) {
-        return handles.orphanFh(nodeid);
+    public Pin pinOrphan(long nodeid) {
+        Handles.OpenFile f = handles.pinOrphan(nodeid);
+        return f == null ? null : new Pin(f);
+    }
+
+    public void unpin(Pin p) {
+        if (handles.unpin(p.file)) close(p.file);
+    }
+
+    /** A borrowed, pinned open file (see {@link #pinOrphan}). */
+    public static final class Pin {
+        private final Handles.OpenFile file;
+        public final long fh;
+
+        private Pin(Handles.OpenFile file) {
+            this.file = file;
+            this.fh = file.fh;
+        }
     }
 
     public int link(String from, String to, int uid, int gid) {
