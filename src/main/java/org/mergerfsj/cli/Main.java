@@ -212,9 +212,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return EXIT_USAGE;
             }
             Shutdown.attach(mount);
-            // cache.entry/negative_entry/attr and auto_cache set at runtime reach libfuse (OPT-18..20, OPT-26, as 2.33.5)
-            pool.onPublish(c -> mount.setCacheOptions(c.cacheEntry(), c.cacheNegativeEntry(), c.cacheAttr(),
-                    c.cacheFiles() == CacheFiles.LIBFUSE && c.autoCache()));
+            // cache.entry/negative_entry/attr and auto_cache set at runtime reach libfuse (OPT-18..20, OPT-26, as 2.33.5);
+            // applied once more right away for a change made through the control file before this line ran
+            java.util.function.Consumer<Config> cacheOptions = c -> mount.setCacheOptions(c.cacheEntry(),
+                    c.cacheNegativeEntry(), c.cacheAttr(), c.cacheFiles() == CacheFiles.LIBFUSE && c.autoCache());
+            pool.onPublish(cacheOptions);
+            cacheOptions.accept(pool.config());
             if (!mount.awaitReady(30_000)) {
                 if (Shutdown.requested()) {
                     mount.close();
