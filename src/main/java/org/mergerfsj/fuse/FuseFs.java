@@ -68,23 +68,23 @@ public final class FuseFs extends FuseStubFS {
      * the pool: libfuse has no path for its node any more and would answer ENOENT, where 2.33.5 answers
      * from the open file. The request at {@code req} is given one of the file's open handles
      * (FUSE_GETATTR_FH), and fgetattr answers from the open file, as fstat(2) on a local filesystem does.
-     * Returns the borrowed handle, pinned, or null: the caller must {@link #unpin} it once libfuse has
-     * answered the request (see UnionFs#pinOrphan).
+     * Returns the borrowed fh, pinned, or -1: the caller must {@link #unpin} it once libfuse has answered
+     * the request (see UnionFs#pinOrphan).
      */
-    UnionFs.Pin adoptOrphan(long req) {
-        if (Wire.len(req) < Wire.IN_HEADER + GETATTR_IN) return null;
+    long adoptOrphan(long req) {
+        if (Wire.len(req) < Wire.IN_HEADER + GETATTR_IN) return -1;
         long in = req + Wire.IN_HEADER;
         int flags = IO.getInt(in);
-        if ((flags & Wire.GETATTR_FH) != 0) return null;
-        UnionFs.Pin pin = fs.pinOrphan(Wire.nodeid(req));
-        if (pin == null) return null;
-        IO.putLong(in + 8, pin.fh);
+        if ((flags & Wire.GETATTR_FH) != 0) return -1;
+        long fh = fs.pinOrphan(Wire.nodeid(req));
+        if (fh < 0) return -1;
+        IO.putLong(in + 8, fh);
         IO.putInt(in, flags | Wire.GETATTR_FH);
-        return pin;
+        return fh;
     }
 
-    void unpin(UnionFs.Pin pin) {
-        fs.unpin(pin);
+    void unpin(long fh) {
+        fs.unpin(fh);
     }
 
     private volatile OpenReply opens;

@@ -14,7 +14,6 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import org.mergerfsj.posix.Errno;
 import org.mergerfsj.posix.Posix;
-import org.mergerfsj.union.UnionFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -309,14 +308,14 @@ public final class FuseMount implements AutoCloseable {
         } else if (op == Wire.INIT) {
             init.processInit(req, buf);
         } else {
-            UnionFs.Pin pin = null;
+            long pinned = -1;
             if (op == Wire.LOOKUP && plus != null) plus.noteLookup(req);
-            else if (op == Wire.GETATTR) pin = fs.adoptOrphan(req);
+            else if (op == Wire.GETATTR) pinned = fs.adoptOrphan(req);
             long c = w.chp.getAddress(0);
             try {
                 F.fuse_session_process_buf(se, buf, c == ch.address() ? ch : Pointer.wrap(RT, c));
             } finally {
-                if (pin != null) fs.unpin(pin); // libfuse answered it in this call
+                if (pinned >= 0) fs.unpin(pinned); // libfuse answered it in this call
             }
         }
         return retire() ? RETIRED : NEXT;

@@ -40,9 +40,9 @@ final class LibfuseConf {
     }
 
     /**
-     * The timeouts of the struct fuse at {@code fuse}, or null when its layout is not the one known here.
-     * {@code options} are the mount options given to fuse_new (the timeouts, hard_remove and use_ino are
-     * read from them, the way libfuse read them).
+     * The options of the struct fuse at {@code fuse}, or null when its layout is not the one known here.
+     * {@code options} are the mount options given to fuse_new: what libfuse parsed from them is what the
+     * struct must hold.
      */
     static LibfuseConf locate(Pointer fuse, long session, List<String> options) {
         Double entry = option(options, "entry_timeout"), negative = option(options, "negative_timeout"),

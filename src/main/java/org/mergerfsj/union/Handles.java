@@ -160,6 +160,8 @@ final class Handles {
     /** Points the orphan entry of f's node at another unreleased orphaned handle on it, or drops it. */
     private void repoint(OpenFile f) {
         long nodeid = f.nodeid;
+        Long current = orphans.get(nodeid);
+        if (current == null || current != f.fh) return; // another handle answers already, or none is asked for
         Long other = null;
         for (var e : open.entrySet()) {
             if (e.getValue() instanceof OpenFile g && g != f && g.orphaned && g.nodeid == nodeid

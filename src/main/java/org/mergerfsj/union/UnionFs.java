@@ -505,30 +505,21 @@ public final class UnionFs {
     }
 
     /**
-     * An open handle on node {@code nodeid}, pinned, when that node's name was unlinked or replaced through
-     * the pool while open; else null. libfuse has no path for such a node, so the fuse layer asks by this
-     * handle ({@link Pin#fh}), and must {@link #unpin} it once that request is answered: until then a
-     * RELEASE of the handle leaves its fd open, so the borrowed fd is never a closed number reused by
-     * another open.
+     * The fh of an open handle on node {@code nodeid}, pinned, when that node's name was unlinked or
+     * replaced through the pool while open; else -1. libfuse has no path for such a node, so the fuse layer
+     * asks by this handle, and must {@link #unpin} it once that request is answered: until then a RELEASE
+     * of the handle leaves its fd open and the handle in the table, so the borrowed fd is never a closed
+     * number reused by another open.
      */
-    public Pin pinOrphan(long nodeid) {
+    public long pinOrphan(long nodeid) {
         Handles.OpenFile f = handles.pinOrphan(nodeid);
-        return f == null ? null : new Pin(f);
+        return f == null ? -1 : f.fh;
     }
 
-    public void unpin(Pin p) {
-        if (handles.unpin(p.file)) close(p.file);
-    }
-
-    /** A borrowed, pinned open file (see {@link #pinOrphan}). */
-    public static final class Pin {
-        private final Handles.OpenFile file;
-        public final long fh;
-
-        private Pin(Handles.OpenFile file) {
-            this.file = file;
-            this.fh = file.fh;
-        }
+    /** Ends the borrow of {@link #pinOrphan}; the pin kept the handle in the table until now. */
+    public void unpin(long fh) {
+        Handles.OpenFile f = handles.file(fh);
+        if (f != null && handles.unpin(f)) close(f);
     }
 
     public int link(String from, String to, int uid, int gid) {

@@ -18,12 +18,18 @@ class HandlesTest {
         return new Handles.OpenFile(-1, null, path, 0);
     }
 
+    /** Opens f in h as the kernel's node nodeid (the OPEN reply's bookkeeping); returns its fh. */
+    private static long openOnNode(Handles h, Handles.OpenFile f, long nodeid) {
+        long fh = h.add(f);
+        h.noteNode(fh, nodeid);
+        return fh;
+    }
+
     @Test
     void onlyOrphanedNodesLendAHandle() {
         Handles h = new Handles();
         Handles.OpenFile f = file("/a");
-        long fh = h.add(f);
-        h.noteNode(fh, 7);
+        long fh = openOnNode(h, f, 7);
         assertNull(h.pinOrphan(7), "its name is still there");
         h.orphan("/b");
         assertNull(h.pinOrphan(7), "another name went away");
@@ -41,8 +47,7 @@ class HandlesTest {
     void aReleaseWhileBorrowedWaitsForTheBorrowerAndClosesOnce() {
         Handles h = new Handles();
         Handles.OpenFile f = file("/a");
-        long fh = h.add(f);
-        h.noteNode(fh, 7);
+        long fh = openOnNode(h, f, 7);
         h.orphan("/a");
         Handles.OpenFile pinned = h.pinOrphan(7);
         assertSame(f, pinned);
@@ -59,9 +64,8 @@ class HandlesTest {
     void aSecondHandleOnTheNodeTakesOverWhenTheFirstIsReleased() {
         Handles h = new Handles();
         Handles.OpenFile f = file("/a"), g = file("/a");
-        long fh = h.add(f), gh = h.add(g);
-        h.noteNode(fh, 7);
-        h.noteNode(gh, 7);
+        openOnNode(h, f, 7);
+        openOnNode(h, g, 7);
         h.orphan("/a");
         Handles.OpenFile first = h.pinOrphan(7);
         assertNotNull(first);
